@@ -1,0 +1,63 @@
+/*
+ * conf.h - the configuration: one table of keys, loaded from a libconfig
+ * file, checked, and printed back (-T).
+ *
+ * (Named conf.h because config.h is autoconf's.)
+ */
+#ifndef CASESERV_CONF_H
+#define CASESERV_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "acl.h"
+
+#define CFG_DEFAULT_PORT	"1205"
+#define CFG_ERRLEN		512
+
+struct cfg_listen {
+	char	*host;		/* NULL: both wildcards ("*" is stored as NULL) */
+	char	*port;		/* decimal number or service name */
+	int	 line;		/* line of the entry, for messages */
+};
+
+struct cfg {
+	char		 *path;
+	struct cfg_listen *listen;
+	size_t		  nlisten;
+	int		  backlog;
+	char		 *user;
+	char		 *group;	/* NULL: the user's primary group */
+	char		 *pidfile;	/* NULL: none */
+	int		  max_clients;
+	int		  max_clients_per_host;
+	int		  host_prefix_ipv4;
+	int		  host_prefix_ipv6;
+	int		  max_connection_rate;
+	int		  max_connection_rate_per_host;
+	int		  idle_timeout;
+	int		  session_timeout;
+	int64_t		  max_session_bytes;
+	struct acl_rule	 *allow;
+	size_t		  nallow;
+	struct acl_rule	 *deny;
+	size_t		  ndeny;
+	int		  shutdown_timeout;
+	int		  log_facility;	/* LOG_DAEMON, ... */
+	int		  log_level;	/* LOG_ERR .. LOG_DEBUG */
+};
+
+/*
+ * Load path into *cfg (every key set, defaults included).  On failure
+ * returns -1, leaves *cfg empty and writes "FILE:LINE: message" to err.
+ */
+int cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen);
+/* Print the whole effective configuration in the file's own syntax. */
+void cfg_dump(const struct cfg *cfg, FILE *out);
+void cfg_free(struct cfg *cfg);
+/* Syslog names back from values, for messages. */
+const char *cfg_level_name(int level);
+const char *cfg_facility_name(int facility);
+
+#endif

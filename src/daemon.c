@@ -1,0 +1,285 @@
+/*
+ * daemon.c - detaching, the pidfile, and readiness for service managers.
+ *
+ * The parent of a detaching daemon waits on a pipe until the daemon says
+ * it is listening, so the command that started it exits only then, and
+ * with the daemon's own start-up status when it failed.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+#define READY_BYTE	'R'
+#define PIDFILE_TRIES	3	/* bound on races with an exiting instance */
+/* PATH_MAX: <limits.h> is shadowed by src/limits.h on the include path. */
+#define PIDFILE_PATHMAX	4096
+
+static int	 ready_fd = -1;	/* write end of the pipe to the waiting parent */
+static int	 null_fd = -1;	/* /dev/null, opened before any sandbox */
+
+static int	 pid_fd = -1;
+static char	 pid_path[PIDFILE_PATHMAX];
+
+static int	 notify_fd = -1;
+static struct sockaddr_un notify_addr;
+static socklen_t notify_len;
+
+/*
+ * The parent: exit 0 once the daemon is ready, or with its status if it
+ * died first.  _exit, because the atexit handlers and buffers belong to
+ * the daemon now.
+ */
+static void __attribute__((noreturn))
+wait_for_daemon(pid_t pid, int fd)
+{
+	char	 c;
+	ssize_t	 n;
+	int	 st;
+
+	do
+		n = read(fd, &c, 1);
+	while (n == -1 && errno == EINTR);
+	if (n == 1 && c == READY_BYTE)
+		_exit(0);
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			_exit(EX_OSERR);
+	if (WIFEXITED(st))
+		_exit(WEXITSTATUS(st));
+	/* A signal leaves no message of its own: this is the one line. */
+	log_errx("start-up: daemon pid %ld killed by signal %d (%s)",
+	    (long)pid, WTERMSIG(st), strsignal(WTERMSIG(st)));
+	_exit(EX_OSERR);
+}
+
+void
+dmn_detach(void)
+{
+	int	 p[2];
+	pid_t	 pid;
+
+	/*
+	 * Opened now: by dmn_ready() the master may be unprivileged and
+	 * under its seccomp filter, where open() is not allowed.
+	 */
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (null_fd == -1)
+		fatal(EX_OSERR, "open: /dev/null");
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal(EX_OSERR, "pipe");
+	fflush(NULL);		/* or buffered output is written twice */
+	pid = fork();
+	if (pid == -1)
+		fatal(EX_OSERR, "fork");
+	if (pid > 0) {
+		close(p[1]);
+		wait_for_daemon(pid, p[0]);
+	}
+	close(p[0]);
+	ready_fd = p[1];
+	if (setsid() == -1)
+		fatal(EX_OSERR, "setsid");
+	if (chdir("/") == -1)
+		fatal(EX_OSERR, "chdir: /");
+	umask(027);
+}
+
+void
+dmn_ready(void)
+{
+	char	 c = READY_BYTE;
+	int	 fd;
+
+	if (ready_fd != -1) {
+		for (fd = 0; fd <= 2; fd++)
+			if (dup2(null_fd, fd) == -1)
+				log_warn("dup2: /dev/null");
+		close(null_fd);
+		null_fd = -1;
+		if (write(ready_fd, &c, 1) != 1)
+			log_warn("ready: write to parent");
+		close(ready_fd);
+		ready_fd = -1;
+	}
+	dmn_notify("READY=1");
+}
+
+/* The pid of the instance holding the lock: its file, else the lock. */
+static long
+pidfile_holder(int fd)
+{
+	char		 buf[32];
+	ssize_t		 n;
+	long		 pid;
+	struct flock	 fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n > 0) {
+		buf[n] = '\0';
+		pid = strtol(buf, NULL, 10);
+		if (pid > 0)
+			return pid;
+	}
+	/* The other instance may hold the lock but not have written yet. */
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+		return (long)fl.l_pid;
+	return 0;
+}
+
+/*
+ * Open and lock the file at pid_path.  1: locked, 0: another instance
+ * holds it (fd returned for pidfile_holder), -1: error in errno, -2: not
+ * a regular file.  The lock only
+ * counts if the path still names the locked file: an exiting instance may
+ * have unlinked it between our open and our lock.
+ */
+static int
+pidfile_lock(int *fdp)
+{
+	struct flock	 fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct stat	 fst, pst;
+	int		 fd, try;
+
+	for (try = 0; try < PIDFILE_TRIES; try++) {
+		/*
+		 * SECURITY: O_NOFOLLOW and the regular-file check stop a
+		 * symlink or FIFO planted in a shared directory; O_NONBLOCK
+		 * keeps a FIFO from hanging the open.
+		 */
+		fd = open(pid_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+		    O_NOCTTY | O_NONBLOCK, 0644);
+		if (fd == -1)
+			return -1;
+		*fdp = fd;
+		if (fstat(fd, &fst) == -1)
+			return -1;
+		if (!S_ISREG(fst.st_mode))
+			return -2;
+		if (fcntl(fd, F_SETLK, &fl) == -1)
+			return (errno == EAGAIN || errno == EACCES) ? 0 : -1;
+		if (stat(pid_path, &pst) == 0 && pst.st_dev == fst.st_dev &&
+		    pst.st_ino == fst.st_ino)
+			return 1;
+		close(fd);
+		*fdp = -1;
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+static int
+pidfile_write(int fd)
+{
+	char	 buf[32];
+	int	 len;
+
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, len, 0) != len)
+		return -1;
+	/* World-readable as is customary, whatever the umask. */
+	return fchmod(fd, 0644);
+}
+
+int
+dmn_pidfile_open(const char *path, char *err, size_t errlen)
+{
+	int	 fd = -1, r;
+
+	if (strlen(path) >= sizeof(pid_path)) {
+		snprintf(err, errlen, "pidfile: %s: %s", path,
+		    strerror(ENAMETOOLONG));
+		return -1;
+	}
+	strcpy(pid_path, path);
+	r = pidfile_lock(&fd);
+	if (r == 0)
+		snprintf(err, errlen, "pidfile: %s: already running as pid %ld",
+		    path, pidfile_holder(fd));
+	else if (r == -2)
+		snprintf(err, errlen, "pidfile: %s: not a regular file", path);
+	else if (r == 1 && pidfile_write(fd) == 0) {
+		pid_fd = fd;	/* kept open: the lock lives with it */
+		return 0;
+	} else
+		snprintf(err, errlen, "pidfile: %s: %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	pid_path[0] = '\0';
+	return -1;
+}
+
+void
+dmn_pidfile_chown(uid_t uid, gid_t gid)
+{
+	if (pid_fd != -1 && fchown(pid_fd, uid, gid) == -1)
+		log_warn("pidfile: %s: chown", pid_path);
+}
+
+/*
+ * After the privilege drop the directory may not let us unlink (a
+ * root-owned /run): then empty the file, so no stale pid is left behind.
+ */
+void
+dmn_pidfile_remove(void)
+{
+	if (pid_fd == -1)
+		return;
+	if (unlink(pid_path) == -1) {
+		log_debug("pidfile: %s: unlink: %s; truncating it instead",
+		    pid_path, strerror(errno));
+		if (ftruncate(pid_fd, 0) == -1)
+			log_warn("pidfile: %s: truncate", pid_path);
+	}
+	close(pid_fd);
+	pid_fd = -1;
+}
+
+void
+dmn_notify_init(void)
+{
+	const char	*s = getenv("NOTIFY_SOCKET");
+	size_t		 len;
+
+	if (s == NULL || *s == '\0')
+		return;
+	len = strlen(s);
+	if ((*s != '/' && *s != '@') || len >= sizeof(notify_addr.sun_path)) {
+		log_warnx("notify: %s: unsupported socket address", s);
+		return;
+	}
+	memset(&notify_addr, 0, sizeof(notify_addr));
+	notify_addr.sun_family = AF_UNIX;
+	memcpy(notify_addr.sun_path, s, len);
+	if (*s == '@')		/* abstract namespace: no trailing NUL */
+		notify_addr.sun_path[0] = '\0';
+	notify_len = offsetof(struct sockaddr_un, sun_path) + len;
+	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (notify_fd == -1)
+		log_warn("notify: socket");
+}
+
+void
+dmn_notify(const char *state)
+{
+	if (notify_fd == -1)
+		return;
+	if (sendto(notify_fd, state, strlen(state), MSG_NOSIGNAL,
+	    (struct sockaddr *)&notify_addr, notify_len) == -1)
+		log_debug("notify: %s: %s", state, strerror(errno));
+}

@@ -1,0 +1,31 @@
+/*
+ * daemon.h - detaching, the pidfile, and readiness for service managers.
+ */
+#ifndef CASESERV_DAEMON_H
+#define CASESERV_DAEMON_H
+
+#include <sys/types.h>
+
+/*
+ * Detach: fork, setsid, chdir /.  The parent stays until dmn_ready() or
+ * until the child exits, and exits with the child's status, so the command
+ * that started the daemon reports start-up failures.  Standard streams stay
+ * open until dmn_ready() so a failure can still be printed.
+ */
+void dmn_detach(void);
+/*
+ * Create, lock and write the pidfile.  Returns 0, or -1 with err set (the
+ * message names the running pid when another instance holds the lock).
+ */
+int dmn_pidfile_open(const char *path, char *err, size_t errlen);
+/* Hand the pidfile to the account the daemon drops to, so it can remove it. */
+void dmn_pidfile_chown(uid_t uid, gid_t gid);
+void dmn_pidfile_remove(void);
+/* Open $NOTIFY_SOCKET now, while the file system is still reachable. */
+void dmn_notify_init(void);
+/* sd_notify-style state string ("READY=1", "RELOADING=1", "STOPPING=1"). */
+void dmn_notify(const char *state);
+/* Listening: release the waiting parent, stdio to /dev/null, READY=1. */
+void dmn_ready(void);
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * listeners.c - resolve every `listen` entry and keep one socket per
+ * address; a reload reuses the sockets it still wants, so a listener that
+ * stays configured never refuses a connection.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "listeners.h"
+#include "log.h"
+
+void
+lsn_addr_name(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(s6->sin6_port));
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(s4->sin_port));
+	} else
+		snprintf(buf, len, "(family %d)", sa->sa_family);
+}
+
+static int
+lsn_port(const struct lsn *l)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&l->addr;
+
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port);
+}
+
+int
+lsn_lowest_port(const struct lsn_set *set)
+{
+	int low = 65536;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (lsn_port(&set->v[i]) < low)
+			low = lsn_port(&set->v[i]);
+	return low;
+}
+
+static struct lsn *
+lsn_find(struct lsn *v, size_t n, const struct sockaddr *sa, socklen_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].addrlen == len && memcmp(&v[i].addr, sa, len) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* One socket for one address: non-blocking, v6-only, bound, listening. */
+static int
+lsn_bind(struct lsn *l, int backlog, char *err, size_t errlen)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&l->addr;
+	int on = 1;
+
+	l->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd == -1) {
+		snprintf(err, errlen, "socket: %s: %s", l->name, strerror(errno));
+		return -1;
+	}
+	/* Both families share a port number: the v6 socket must not claim v4. */
+	if ((sa->sa_family == AF_INET6 &&
+	    setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
+	    setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1) {
+		snprintf(err, errlen, "setsockopt: %s: %s", l->name, strerror(errno));
+		goto fail;
+	}
+	if (bind(l->fd, sa, l->addrlen) == -1) {
+		snprintf(err, errlen, "bind: %s: %s", l->name, strerror(errno));
+		goto fail;
+	}
+	if (listen(l->fd, backlog) == -1) {
+		snprintf(err, errlen, "listen: %s: %s", l->name, strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	close(l->fd);
+	l->fd = -1;
+	return -1;
+}
+
+/* Append every address host/port resolves to, skipping ones already there. */
+static int
+lsn_resolve_one(const char *host, const char *port, int flags,
+    struct lsn **v, size_t *n, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res, *ai;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = AI_PASSIVE | flags;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "listen: %s port %s: %s",
+		    host ? host : "*", port, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		struct lsn *nv;
+
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    ai->ai_addrlen > sizeof(struct sockaddr_storage) ||
+		    lsn_find(*v, *n, ai->ai_addr, ai->ai_addrlen) != NULL)
+			continue;
+		if ((nv = realloc(*v, (*n + 1) * sizeof(**v))) == NULL) {
+			snprintf(err, errlen, "listen: %s", strerror(errno));
+			freeaddrinfo(res);
+			return -1;
+		}
+		*v = nv;
+		memset(&nv[*n], 0, sizeof(nv[*n]));
+		nv[*n].fd = -1;
+		memcpy(&nv[*n].addr, ai->ai_addr, ai->ai_addrlen);
+		nv[*n].addrlen = ai->ai_addrlen;
+		lsn_addr_name(ai->ai_addr, nv[*n].name, sizeof(nv[*n].name));
+		(*n)++;
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
+/*
+ * "localhost" is always both loopbacks (RFC 6761 6.3), also where
+ * /etc/hosts lists only 127.0.0.1: an operator who writes localhost
+ * expects IPv6 clients of ::1 to be served too.
+ */
+static int
+lsn_resolve(const struct cfg_listen *cl, struct lsn **v, size_t *n,
+    char *err, size_t errlen)
+{
+	if (cl->host != NULL && (strcasecmp(cl->host, "localhost") == 0 ||
+	    strcasecmp(cl->host, "localhost.") == 0))
+		return lsn_resolve_one("127.0.0.1", cl->port, AI_NUMERICHOST,
+		    v, n, err, errlen) == -1 ||
+		    lsn_resolve_one("::1", cl->port, AI_NUMERICHOST,
+		    v, n, err, errlen) == -1 ? -1 : 0;
+	return lsn_resolve_one(cl->host, cl->port, 0, v, n, err, errlen);
+}
+
+static void
+lsn_free(struct lsn *v, size_t n, const struct lsn_set *keep)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].fd != -1 && (keep == NULL ||
+		    lsn_find(keep->v, keep->n, (struct sockaddr *)&v[i].addr,
+		    v[i].addrlen) == NULL))
+			close(v[i].fd);
+	free(v);
+}
+
+int
+lsn_reconcile(struct lsn_set *set, const struct cfg *cfg, char *err,
+    size_t errlen, int *status)
+{
+	struct lsn *v = NULL, *old;
+	size_t n = 0, i;
+
+	*status = EX_OSERR;
+	for (i = 0; i < cfg->nlisten; i++)
+		if (lsn_resolve(&cfg->listen[i], &v, &n, err, errlen) == -1)
+			goto fail;
+	for (i = 0; i < n; i++) {
+		old = lsn_find(set->v, set->n, (struct sockaddr *)&v[i].addr,
+		    v[i].addrlen);
+		if (old != NULL) {
+			v[i].fd = old->fd;
+			/* listen() again only updates the backlog. */
+			(void)listen(v[i].fd, cfg->backlog);
+		} else if (lsn_bind(&v[i], cfg->backlog, err, errlen) == -1)
+			goto fail;
+	}
+	/* Committed: report what changed, close what is no longer wanted. */
+	for (i = 0; i < n; i++)
+		if (lsn_find(set->v, set->n, (struct sockaddr *)&v[i].addr,
+		    v[i].addrlen) == NULL)
+			log_info("listening on %s", v[i].name);
+	for (i = 0; i < set->n; i++)
+		if (lsn_find(v, n, (struct sockaddr *)&set->v[i].addr,
+		    set->v[i].addrlen) == NULL) {
+			log_info("closed listener %s", set->v[i].name);
+			close(set->v[i].fd);
+		}
+	free(set->v);
+	set->v = v;
+	set->n = n;
+	return 0;
+fail:
+	/* Close only the sockets this call opened; the old set is untouched. */
+	lsn_free(v, n, set);
+	return -1;
+}
+
+void
+lsn_close_all(struct lsn_set *set)
+{
+	lsn_free(set->v, set->n, NULL);
+	set->v = NULL;
+	set->n = 0;
+}

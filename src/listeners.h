@@ -1,0 +1,40 @@
+/*
+ * listeners.h - the listening sockets: every address of every `listen`
+ * entry, bound once, kept across reloads when still configured.
+ */
+#ifndef CASESERV_LISTENERS_H
+#define CASESERV_LISTENERS_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+
+struct lsn {
+	int			fd;
+	struct sockaddr_storage	addr;
+	socklen_t		addrlen;
+	char			name[64];	/* "127.0.0.1:1205", "[::1]:1205" */
+};
+
+struct lsn_set {
+	struct lsn	*v;
+	size_t		 n;
+};
+
+/*
+ * Make set match cfg: sockets present in both stay open, new ones are bound
+ * (non-blocking, SO_REUSEADDR, IPV6_V6ONLY), removed ones are closed.  On
+ * any failure nothing changes, -1 is returned and err says why; the exit
+ * status to use at start-up is EX_OSERR (or EX_CONFIG for an unresolvable
+ * host).
+ */
+int lsn_reconcile(struct lsn_set *set, const struct cfg *cfg, char *err,
+    size_t errlen, int *status);
+void lsn_close_all(struct lsn_set *set);
+/* Lowest port bound, so the master knows whether to keep CAP_NET_BIND_SERVICE. */
+int lsn_lowest_port(const struct lsn_set *set);
+/* "192.0.2.7:5123" or "[2001:db8::1]:5123", as every log line writes a peer. */
+void lsn_addr_name(const struct sockaddr *sa, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * log.c - syslog or standard error, one format, escaped and bounded.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define LOG_LINE_MAX	1024
+
+static int log_to_stderr;
+static int log_pinned = -1;	/* -d: debug whatever the file says */
+static int log_max = LOG_INFO;
+static int log_startup;		/* also print failures on stderr */
+
+void
+log_init(int to_stderr, int facility, int level)
+{
+	log_to_stderr = to_stderr;
+	log_pinned = level;
+	if (level >= 0)
+		log_max = level;
+	/*
+	 * LOG_NDELAY connects to /dev/log now, before privileges and the
+	 * master's sandbox make opening a new socket harder.
+	 */
+	if (!to_stderr)
+		openlog("caseserv", LOG_PID | LOG_NDELAY, facility);
+}
+
+void
+log_configure(int facility, int level)
+{
+	if (log_pinned < 0)
+		log_max = level;
+	if (!log_to_stderr) {
+		closelog();
+		openlog("caseserv", LOG_PID | LOG_NDELAY, facility);
+	}
+}
+
+void
+log_startup_stderr(int on)
+{
+	log_startup = on;
+}
+
+int
+log_level(void)
+{
+	return log_max;
+}
+
+/*
+ * SECURITY: messages carry text from outside (file contents, names), so
+ * control characters are written as \ooo and the line is bounded: nothing
+ * can forge a second log line or a terminal escape.
+ */
+static void
+log_escape(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in != '\0' && o + 5 < len; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c < 0x20 || c == 0x7f || c == '\\') {
+			snprintf(out + o, len - o, "\\%03o", c);
+			o += 4;
+		} else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+}
+
+static void
+log_emit(int prio, int with_errno, const char *fmt, va_list ap)
+{
+	char raw[LOG_LINE_MAX], line[LOG_LINE_MAX];
+	int saved = errno;
+
+	if (prio > log_max) {
+		errno = saved;
+		return;
+	}
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	if (with_errno) {
+		size_t n = strlen(raw);
+		snprintf(raw + n, sizeof(raw) - n, ": %s", strerror(saved));
+	}
+	log_escape(raw, line, sizeof(line));
+	if (log_to_stderr)
+		fprintf(stderr, "caseserv[%ld]: %s\n", (long)getpid(), line);
+	else {
+		syslog(prio, "%s", line);
+		if (log_startup && prio <= LOG_WARNING)
+			fprintf(stderr, "caseserv: %s\n", line);
+	}
+	errno = saved;
+}
+
+#define LOG_FN(name, prio, with_errno)			\
+void							\
+name(const char *fmt, ...)				\
+{							\
+	va_list ap;					\
+							\
+	va_start(ap, fmt);				\
+	log_emit(prio, with_errno, fmt, ap);		\
+	va_end(ap);					\
+}
+
+LOG_FN(log_err, LOG_ERR, 1)
+LOG_FN(log_errx, LOG_ERR, 0)
+LOG_FN(log_warn, LOG_WARNING, 1)
+LOG_FN(log_warnx, LOG_WARNING, 0)
+LOG_FN(log_notice, LOG_NOTICE, 0)
+LOG_FN(log_info, LOG_INFO, 0)
+LOG_FN(log_debug, LOG_DEBUG, 0)
+
+void
+fatal(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_ERR, 1, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void
+fatalx(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_ERR, 0, fmt, ap);
+	va_end(ap);
+	exit(status);
+}

@@ -1,0 +1,37 @@
+/*
+ * log.h - the one logging API: syslog or standard error, printf-checked.
+ *
+ * log_warn/log_err append ": strerror(errno)"; the x variants do not.
+ * Every function preserves errno.  Text that may come from outside (peer
+ * names, file contents) is escaped: control characters never reach syslog.
+ */
+#ifndef CASESERV_LOG_H
+#define CASESERV_LOG_H
+
+#include <stdarg.h>
+
+#define LOG_FMT(a, b) __attribute__((format(printf, a, b)))
+
+/*
+ * to_stderr: log to standard error instead of syslog (-e).  level >= 0 pins
+ * the level (-d): log_configure() then changes only the facility.
+ */
+void log_init(int to_stderr, int facility, int level);
+/* Change facility and level (after the configuration is read or reloaded). */
+void log_configure(int facility, int level);
+/* While starting, failures also go to stderr so the invoking shell sees them. */
+void log_startup_stderr(int on);
+int log_level(void);
+
+void log_err(const char *fmt, ...) LOG_FMT(1, 2);
+void log_errx(const char *fmt, ...) LOG_FMT(1, 2);
+void log_warn(const char *fmt, ...) LOG_FMT(1, 2);
+void log_warnx(const char *fmt, ...) LOG_FMT(1, 2);
+void log_notice(const char *fmt, ...) LOG_FMT(1, 2);
+void log_info(const char *fmt, ...) LOG_FMT(1, 2);
+void log_debug(const char *fmt, ...) LOG_FMT(1, 2);
+/* Log at LOG_ERR and exit with the given sysexits status. */
+void fatal(int status, const char *fmt, ...) LOG_FMT(2, 3) __attribute__((noreturn));
+void fatalx(int status, const char *fmt, ...) LOG_FMT(2, 3) __attribute__((noreturn));
+
+#endif

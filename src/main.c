@@ -1,0 +1,93 @@
+/*
+ * main.c - wires the pieces together, in the order that matters:
+ * configuration, accounts, sandbox programs, detach, bind, pidfile,
+ * privilege drop, master sandbox, ready, serve.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include <syslog.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "listeners.h"
+#include "log.h"
+#include "options.h"
+#include "privs.h"
+#include "sandbox.h"
+#include "supervisor.h"
+
+static int
+check_only(const struct options *o, const struct cfg *cfg)
+{
+	char err[CFG_ERRLEN];
+
+	if (sbx_selftest(err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return EX_OSERR;
+	}
+	if (o->dump)
+		cfg_dump(cfg, stdout);
+	return EX_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct cfg cfg;
+	struct lsn_set set = { NULL, 0 };
+	struct prv_ids ids;
+	char err[CFG_ERRLEN], *abs;
+	int status;
+
+	/* Nothing inherited from whoever started us stays open. */
+	close_range(3, ~0U, 0);
+	opt_parse(argc, argv, &o);
+	/* Reload reads the file again after chdir("/"): keep an absolute path
+	 * (but -t and -T name the file as it was given). */
+	if (!o.test && !o.dump && (abs = realpath(o.config, NULL)) != NULL)
+		o.config = abs;
+	log_init(o.to_stderr, LOG_DAEMON, o.debug ? LOG_DEBUG : -1);
+	log_startup_stderr(1);
+	if (cfg_load(o.config, &cfg, err, sizeof(err)) == -1) {
+		/* The bare FILE:LINE: message line, as -t promises. */
+		fprintf(stderr, "%s\n", err);
+		if (!o.to_stderr && !o.test && !o.dump) {
+			log_startup_stderr(0);
+			log_errx("%s", err);
+		}
+		return EX_CONFIG;
+	}
+	log_configure(cfg.log_facility, cfg.log_level);
+	if (o.test || o.dump)
+		return check_only(&o, &cfg);
+
+	prv_lookup(&cfg, &ids);
+	sbx_init();
+	dmn_notify_init();
+	if (!o.foreground)
+		dmn_detach();
+	sup_init();
+	/* The pidfile first: a second instance names the running one
+	 * rather than failing on its busy port. */
+	if (cfg.pidfile != NULL) {
+		if (dmn_pidfile_open(cfg.pidfile, err, sizeof(err)) == -1)
+			fatalx(EX_OSERR, "%s", err);
+		if (ids.as_root)
+			dmn_pidfile_chown(ids.uid, ids.gid);
+	}
+	if (lsn_reconcile(&set, &cfg, err, sizeof(err), &status) == -1)
+		fatalx(status, "%s", err);
+	prv_drop(&ids, lsn_lowest_port(&set) < 1024);
+	sbx_enter_master();
+	dmn_ready();
+	log_startup_stderr(0);
+
+	status = sup_run(&cfg, &set);
+	cfg_free(&cfg);
+	return status;
+}

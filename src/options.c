@@ -1,0 +1,78 @@
+/*
+ * options.c - the command line (SPEC section 2).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sysexits.h>
+
+#include "options.h"
+
+#define OPT_USAGE "usage: caseserv [-c FILE] [-f] [-e] [-d] [-t | -T] [-h] [-V]\n"
+
+static const struct option opt_long[] = {
+	{ "config",	required_argument,	NULL, 'c' },
+	{ "foreground",	no_argument,		NULL, 'f' },
+	{ "stderr",	no_argument,		NULL, 'e' },
+	{ "debug",	no_argument,		NULL, 'd' },
+	{ "test",	no_argument,		NULL, 't' },
+	{ "dump",	no_argument,		NULL, 'T' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+static void
+opt_help(void)
+{
+	printf(OPT_USAGE
+	    "Serve TCP clients, echoing every byte with ASCII letters' case flipped.\n\n"
+	    "  -c, --config FILE  configuration file (default %s/caseserv.conf)\n"
+	    "  -f, --foreground   do not detach\n"
+	    "  -e, --stderr       log to standard error instead of syslog\n"
+	    "  -d, --debug        log at debug level; implies -f -e\n"
+	    "  -t, --test         check the configuration and the sandbox, then exit\n"
+	    "  -T, --dump         check, then print the effective configuration\n"
+	    "  -h, --help         print this help and exit\n"
+	    "  -V, --version      print the version and exit\n\n"
+	    "See caseserv(8) and caseserv.conf(5).\n", SYSCONFDIR);
+	exit(EX_OK);
+}
+
+static void
+opt_usage(const char *why)
+{
+	if (why != NULL)
+		fprintf(stderr, "caseserv: %s\n", why);
+	fputs(OPT_USAGE, stderr);
+	exit(EX_USAGE);
+}
+
+void
+opt_parse(int argc, char **argv, struct options *o)
+{
+	int c;
+
+	*o = (struct options){ .config = SYSCONFDIR "/caseserv.conf" };
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:fedtThV", opt_long, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'f': o->foreground = 1; break;
+		case 'e': o->to_stderr = 1; break;
+		case 'd': o->debug = o->foreground = o->to_stderr = 1; break;
+		case 't': o->test = 1; break;
+		case 'T': o->dump = 1; break;
+		case 'h': opt_help(); break;
+		case 'V': printf("caseserv %s\n", PACKAGE_VERSION); exit(EX_OK);
+		case ':': opt_usage("option needs an argument"); break;
+		default: opt_usage("unknown option"); break;
+		}
+	}
+	if (optind < argc)
+		opt_usage("unexpected argument");
+	if (o->test && o->dump)
+		opt_usage("-t and -T exclude each other");
+}

@@ -1,0 +1,223 @@
+/*
+ * privs.c - who the daemon runs as, and the one place privileges are dropped.
+ *
+ * The drop follows one fixed order and dies on any failed step, then checks
+ * from the kernel's own view that the old identity cannot come back.
+ */
+#include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/types.h>
+
+#include <cap-ng.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "privs.h"
+
+/* The capabilities a master may keep; each only when its need is true. */
+struct prv_keep {
+	unsigned int	 cap;
+	const char	*why;
+};
+
+static const struct prv_keep bind_caps[] = {
+	/* SECURITY: only so that a reload can bind a port below 1024. */
+	{ CAP_NET_BIND_SERVICE, "a listener port below 1024" },
+};
+
+static void
+lookup_group(const char *name, gid_t *gid)
+{
+	struct group *gr;
+
+	if ((gr = getgrnam(name)) == NULL)
+		fatalx(EX_NOUSER, "group: %s: no such group", name);
+	*gid = gr->gr_gid;
+}
+
+/* Not root: the invoking account stays; say so, since the file asked
+ * for another one. */
+static void
+lookup_self(const struct cfg *cfg, struct prv_ids *ids)
+{
+	struct passwd *pw;
+
+	ids->as_root = 0;
+	ids->uid = getuid();
+	ids->gid = getgid();
+	if ((pw = getpwuid(ids->uid)) != NULL)
+		snprintf(ids->user, sizeof(ids->user), "%s", pw->pw_name);
+	else
+		snprintf(ids->user, sizeof(ids->user), "%u", (unsigned)ids->uid);
+	log_notice("privileges: not started as root: running as %s "
+	    "(uid %u, gid %u), not as user %s", ids->user, (unsigned)ids->uid,
+	    (unsigned)ids->gid, cfg->user != NULL ? cfg->user : "?");
+}
+
+void
+prv_lookup(const struct cfg *cfg, struct prv_ids *ids)
+{
+	struct passwd *pw;
+
+	memset(ids, 0, sizeof(*ids));
+	if (geteuid() != 0) {
+		lookup_self(cfg, ids);
+		return;
+	}
+	ids->as_root = 1;
+	if (cfg->user == NULL || (pw = getpwnam(cfg->user)) == NULL)
+		fatalx(EX_NOUSER, "user: %s: no such user",
+		    cfg->user != NULL ? cfg->user : "(none)");
+	snprintf(ids->user, sizeof(ids->user), "%s", pw->pw_name);
+	ids->uid = pw->pw_uid;
+	ids->gid = pw->pw_gid;
+	if (cfg->group != NULL)
+		lookup_group(cfg->group, &ids->gid);
+	/* SECURITY: dropping "to root" would drop nothing. */
+	if (ids->uid == 0 || ids->gid == 0)
+		fatalx(EX_CONFIG, "user: %s: runs as uid or gid 0; choose an "
+		    "unprivileged account", ids->user);
+}
+
+/* Capabilities to keep, in libcap-ng's working state (already cleared). */
+static int
+keep_caps(int keep_bind)
+{
+	size_t i;
+
+	for (i = 0; keep_bind && i < sizeof(bind_caps) / sizeof(bind_caps[0]); i++)
+		if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+		    bind_caps[i].cap) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+kept(unsigned int cap, int keep_bind)
+{
+	size_t i;
+
+	for (i = 0; keep_bind && i < sizeof(bind_caps) / sizeof(bind_caps[0]); i++)
+		if (bind_caps[i].cap == cap)
+			return 1;
+	return 0;
+}
+
+/* Re-read the capability sets from the kernel and compare with the plan. */
+static void
+verify_caps(int keep_bind, int check_bounding)
+{
+	unsigned int cap;
+	int want;
+
+	if (capng_get_caps_process() != 0)
+		fatal(EX_OSERR, "privileges: cannot read capabilities");
+	for (cap = 0; cap <= CAP_LAST_CAP; cap++) {
+		want = kept(cap, keep_bind);
+		if (capng_have_capability(CAPNG_EFFECTIVE, cap) != want ||
+		    capng_have_capability(CAPNG_PERMITTED, cap) != want ||
+		    capng_have_capability(CAPNG_INHERITABLE, cap) != 0)
+			fatalx(EX_OSERR, "privileges: capability %u: not as "
+			    "planned after the drop", cap);
+	}
+	if (check_bounding && capng_have_capabilities(CAPNG_SELECT_BOUNDS) != CAPNG_NONE)
+		fatalx(EX_OSERR, "privileges: bounding set not empty after the drop");
+}
+
+/* SECURITY: the drop is only trusted once root demonstrably cannot return. */
+static void
+verify_ids(const struct prv_ids *ids)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	if (setgid(0) != -1 || setuid(0) != -1)
+		fatalx(EX_OSERR, "privileges: root can be regained after the drop");
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1)
+		fatal(EX_OSERR, "privileges: cannot read ids");
+	if (ru != ids->uid || eu != ids->uid || su != ids->uid ||
+	    rg != ids->gid || eg != ids->gid || sg != ids->gid)
+		fatalx(EX_OSERR, "privileges: ids are not %u/%u after the drop",
+		    (unsigned)ids->uid, (unsigned)ids->gid);
+	if (getgroups(0, NULL) != 0)
+		fatalx(EX_OSERR, "privileges: supplementary groups left after "
+		    "the drop");
+}
+
+static void
+set_no_new_privs(void)
+{
+	/* SECURITY: no set-uid binary or file capability can ever add back
+	 * what was dropped; also what lets us load seccomp filters. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		fatal(EX_OSERR, "privileges: PR_SET_NO_NEW_PRIVS");
+}
+
+/* Not root: keep the account; shed any capability we were given except the
+ * one a low port needs, and set no_new_privs all the same. */
+static void
+drop_unprivileged(int keep_bind)
+{
+	int had_bind;
+
+	if (capng_get_caps_process() != 0)
+		fatal(EX_OSERR, "privileges: cannot read capabilities");
+	had_bind = capng_have_capability(CAPNG_PERMITTED, CAP_NET_BIND_SERVICE);
+	capng_clear(CAPNG_SELECT_CAPS);
+	if (keep_caps(keep_bind && had_bind) != 0 ||
+	    capng_apply(CAPNG_SELECT_CAPS) != 0)
+		fatal(EX_OSERR, "privileges: cannot drop capabilities");
+	set_no_new_privs();
+	verify_caps(keep_bind && had_bind, 0);
+}
+
+void
+prv_drop(const struct prv_ids *ids, int keep_bind)
+{
+	int rc;
+
+	if (!ids->as_root) {
+		drop_unprivileged(keep_bind);
+		return;
+	}
+	/* SECURITY: the fixed order: plan the capability sets (all cleared,
+	 * bounding too), then change ids with libcap-ng, which keeps the
+	 * planned capabilities across setresuid (PR_SET_KEEPCAPS), empties
+	 * the bounding set while it still holds CAP_SETPCAP, drops the
+	 * supplementary groups, and applies the plan; then no_new_privs;
+	 * then the checks. */
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (keep_caps(keep_bind) != 0)
+		fatalx(EX_OSERR, "privileges: libcap-ng cannot plan the drop");
+	rc = capng_change_id((int)ids->uid, (int)ids->gid,
+	    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING);
+	if (rc != 0)
+		fatal(EX_OSERR, "privileges: cannot change to user %s (uid %u, "
+		    "gid %u): libcap-ng step %d", ids->user, (unsigned)ids->uid,
+		    (unsigned)ids->gid, rc);
+	set_no_new_privs();
+	verify_ids(ids);
+	verify_caps(keep_bind, 1);
+	log_info("privileges: running as %s (uid %u, gid %u)%s", ids->user,
+	    (unsigned)ids->uid, (unsigned)ids->gid,
+	    keep_bind ? ", keeping cap_net_bind_service" : "");
+}
+
+int
+prv_drop_session(void)
+{
+	/* SECURITY: a session needs no capability at all.  The bounding set
+	 * is already empty when the master started as root; without
+	 * CAP_SETPCAP it cannot be changed, and it grants nothing by itself
+	 * under no_new_privs. */
+	capng_clear(CAPNG_SELECT_CAPS);
+	return capng_apply(CAPNG_SELECT_CAPS) == 0 ? 0 : -1;
+}

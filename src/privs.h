@@ -1,0 +1,33 @@
+/*
+ * privs.h - who the daemon runs as, and the one place privileges are dropped.
+ */
+#ifndef CASESERV_PRIVS_H
+#define CASESERV_PRIVS_H
+
+#include <sys/types.h>
+
+#include "conf.h"
+
+struct prv_ids {
+	int	 as_root;	/* started as root: the drop applies */
+	uid_t	 uid;
+	gid_t	 gid;
+	char	 user[64];
+};
+
+/*
+ * Resolve cfg->user/cfg->group.  As root an unknown user or group is
+ * fatal with EX_NOUSER; as non-root the invoking account is kept (a notice
+ * is logged).
+ */
+void prv_lookup(const struct cfg *cfg, struct prv_ids *ids);
+/*
+ * Drop privileges for good, in a fixed order; fatal (EX_OSERR) on any
+ * failure, and checks afterwards that root cannot come back.  keep_bind:
+ * keep CAP_NET_BIND_SERVICE (a listener below 1024).  Sets NO_NEW_PRIVS.
+ */
+void prv_drop(const struct prv_ids *ids, int keep_bind);
+/* In a session: no capability left in any set.  0 or -1. */
+int prv_drop_session(void);
+
+#endif

@@ -1,0 +1,353 @@
+/*
+ * session.c - the child that serves one connection.
+ *
+ * ses_run() first locks the process down (ses_lock_down reads as the list
+ * of protections), then echoes toggled chunks until the client is done, a
+ * limit is reached or the master asks it to finish, and reports how it
+ * ended.  Nothing here allocates or logs: after the sandbox is on, the
+ * only system calls are read, write, poll, shutdown, close, clock_gettime
+ * and exit.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "privs.h"
+#include "sandbox.h"
+#include "session.h"
+#include "toggle.h"
+
+/* Big enough that a bulk transfer costs few system calls per MiB. */
+#define SES_BUFSIZE	(64 * 1024)
+/* On shutdown, what is already queued is still echoed, up to this much. */
+#define SES_DRAIN_MAX	(4 * 1024 * 1024)
+/* Before closing, unread input is discarded for this long, so the close
+ * does not turn into a reset that could destroy echoed bytes in flight. */
+#define SES_LINGER_MS	200
+#define SES_LINGER_MAX	2000
+
+static unsigned char ses_buf[SES_BUFSIZE];
+static struct ses_report ses_rep;
+static int ses_report_fd = -1;
+static volatile sig_atomic_t ses_finishing;
+#ifdef CASESERV_TEST_HOOKS
+static int ses_break_sandbox;
+#endif
+
+static const char *const ses_reasons[SES_NREASONS] = {
+	[SES_OK] = "ok",
+	[SES_EOF] = "eof",
+	[SES_IDLE] = "idle_timeout",
+	[SES_TIMEOUT] = "session_timeout",
+	[SES_BYTELIMIT] = "byte_limit",
+	[SES_RESET] = "reset",
+	[SES_SHUTDOWN] = "shutdown",
+	[SES_ERROR] = "error",
+	[SES_SANDBOX] = "sandbox",
+};
+
+const char *
+ses_reason_name(int reason)
+{
+	if (reason < 0 || reason >= SES_NREASONS)
+		return "unknown";
+	return ses_reasons[reason];
+}
+
+static int64_t
+ses_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+ses_on_term(int sig)
+{
+	(void)sig;
+	ses_finishing = 1;
+}
+
+/* Called from the SIGSYS handler: one write, async-signal-safe. */
+static void
+ses_on_violation(long nr)
+{
+	ses_rep.reason = SES_SANDBOX;
+	ses_rep.sysno = nr;
+	(void)!write(ses_report_fd, &ses_rep, sizeof(ses_rep));
+}
+
+static void
+ses_report(int reason)
+{
+	ses_rep.reason = reason;
+	(void)!write(ses_report_fd, &ses_rep, sizeof(ses_rep));
+}
+
+/* Close every descriptor but a and b. */
+static int
+ses_close_others(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if ((lo > 0 && close_range(0, (unsigned)lo - 1, 0) == -1) ||
+	    (hi > lo + 1 && close_range((unsigned)lo + 1, (unsigned)hi - 1, 0) == -1) ||
+	    close_range((unsigned)hi + 1, ~0U, 0) == -1)
+		return -1;
+	return 0;
+}
+
+/* The master's handlers write to its self-pipe: none of that here. */
+static int
+ses_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_DFL;
+	if (sigaction(SIGCHLD, &sa, NULL) == -1)
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGHUP, &sa, NULL) == -1 ||
+	    sigaction(SIGUSR1, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGPIPE, &sa, NULL) == -1)
+		return -1;
+	/* No SA_RESTART: SIGTERM must interrupt poll so the loop sees it. */
+	sa.sa_handler = ses_on_term;
+	if (sigaction(SIGTERM, &sa, NULL) == -1)
+		return -1;
+	/* The master blocked everything around fork(); a SIGTERM sent in
+	 * that window is pending and is delivered now, to ses_on_term. */
+	sigemptyset(&none);
+	return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/*
+ * SECURITY: the whole path from fork() to the first read() of client
+ * data.  Any failure ends the session before it has seen a byte.
+ */
+static int
+ses_lock_down(int fd, int report_fd, pid_t master)
+{
+	static const struct rlimit no_core = { 0, 0 };
+	int one = 1;
+
+	if (ses_signals() == -1)
+		return -1;
+	/* SECURITY: no listener, no other client, no log socket in here. */
+	if (ses_close_others(fd, report_fd) == -1)
+		return -1;
+	/* SECURITY: a killed session must not dump client data to disk. */
+	if (setrlimit(RLIMIT_CORE, &no_core) == -1)
+		return -1;
+	/* SECURITY: no session outlives its master. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != master)
+		return -1;
+	/* Answer each chunk at once, never held back by Nagle. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+		return -1;
+	/* SECURITY: no capability, in any set. */
+	if (prv_drop_session() == -1)
+		return -1;
+	/* SECURITY: from here on, only the loop's system calls. */
+	return sbx_enter_session(ses_on_violation);
+}
+
+/* Milliseconds poll() may wait, given the idle and session deadlines. */
+static int
+ses_wait_ms(const struct ses_params *p, int64_t start, int64_t last,
+    int *which)
+{
+	int64_t now = ses_now_ms(), wait = -1;
+
+	*which = SES_OK;
+	if (p->idle_timeout > 0) {
+		wait = last + (int64_t)p->idle_timeout * 1000 - now;
+		*which = SES_IDLE;
+	}
+	if (p->session_timeout > 0) {
+		int64_t s = start + (int64_t)p->session_timeout * 1000 - now;
+
+		if (wait < 0 || s < wait) {
+			wait = s;
+			*which = SES_TIMEOUT;
+		}
+	}
+	if (*which == SES_OK)
+		return -1;
+	return wait < 0 ? 0 : (int)(wait > 60000 ? 60000 : wait);
+}
+
+/*
+ * Wait until fd is ready for events.  Returns SES_OK when ready, or the reason
+ * the session ends: a deadline passed, or (with stop_on_term) the master
+ * asked it to finish.
+ */
+static int
+ses_wait(int fd, short events, const struct ses_params *p, int64_t start,
+    int64_t *last, int stop_on_term)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int which, ms, n;
+
+	for (;;) {
+		if (stop_on_term && ses_finishing)
+			return SES_SHUTDOWN;
+		ms = ses_wait_ms(p, start, *last, &which);
+		if (ms == 0)
+			return which;
+		n = poll(&pfd, 1, ms);
+		if (n > 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return SES_RESET;
+	}
+}
+
+/* Write all of buf; moving bytes counts as activity for idle_timeout. */
+static int
+ses_write_all(int fd, const unsigned char *buf, size_t len,
+    const struct ses_params *p, int64_t start, int64_t *last)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			ses_rep.out += (uint64_t)n;
+			*last = ses_now_ms();
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno != EAGAIN)
+			return SES_RESET;
+		/* What was read is owed even while finishing: no stop_on_term. */
+		int r = ses_wait(fd, POLLOUT, p, start, last, 0);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Read one chunk (at most max bytes), toggle it, send it back. */
+static int
+ses_echo(int fd, size_t max, const struct ses_params *p, int64_t start,
+    int64_t *last)
+{
+	ssize_t n = read(fd, ses_buf, max < sizeof(ses_buf) ? max : sizeof(ses_buf));
+
+	if (n == 0)
+		return SES_EOF;
+	if (n == -1)
+		return (errno == EAGAIN || errno == EINTR) ? 0 : SES_RESET;
+	ses_rep.in += (uint64_t)n;
+	*last = ses_now_ms();
+#ifdef CASESERV_TEST_HOOKS
+	if (ses_break_sandbox)
+		(void)open("/etc/passwd", O_RDONLY);
+#endif
+	tgl_apply(ses_buf, (size_t)n);
+	return ses_write_all(fd, ses_buf, (size_t)n, p, start, last);
+}
+
+static size_t
+ses_budget(const struct ses_params *p)
+{
+	if (p->max_bytes <= 0)
+		return SIZE_MAX;
+	return (uint64_t)p->max_bytes > ses_rep.out ?
+	    (size_t)((uint64_t)p->max_bytes - ses_rep.out) : 0;
+}
+
+/* Asked to finish: echo what the client has already sent, then stop. */
+static int
+ses_drain(int fd, const struct ses_params *p, int64_t start, int64_t *last)
+{
+	uint64_t until = ses_rep.in + SES_DRAIN_MAX;
+	int r = 0;
+
+	while (r == 0 && ses_rep.in < until && ses_budget(p) > 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 0) <= 0)
+			break;
+		r = ses_echo(fd, ses_budget(p), p, start, last);
+	}
+	return r == 0 ? SES_SHUTDOWN : r;
+}
+
+static int
+ses_serve(int fd, const struct ses_params *p)
+{
+	int64_t start = ses_now_ms(), last = start;
+	int r;
+
+	for (;;) {
+		if (ses_budget(p) == 0)
+			return SES_BYTELIMIT;
+		r = ses_wait(fd, POLLIN, p, start, &last, 1);
+		if (r == SES_SHUTDOWN)
+			return ses_drain(fd, p, start, &last);
+		if (r == 0)
+			r = ses_echo(fd, ses_budget(p), p, start, &last);
+		if (r != 0)
+			return r;
+	}
+}
+
+/*
+ * Send FIN after everything owed, then discard what the client still
+ * sends for a moment: closing with unread input would send a reset.
+ */
+static void
+ses_close(int fd, int reason)
+{
+	int64_t end = ses_now_ms() + SES_LINGER_MAX;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	if (reason != SES_RESET && reason != SES_EOF && shutdown(fd, SHUT_WR) == 0) {
+		while (ses_now_ms() < end && poll(&pfd, 1, SES_LINGER_MS) > 0 &&
+		    read(fd, ses_buf, sizeof(ses_buf)) > 0)
+			;
+	}
+	close(fd);
+}
+
+void
+ses_run(int fd, int report_fd, const struct ses_params *p)
+{
+	int reason;
+
+	ses_report_fd = report_fd;
+	ses_rep.pid = getpid();
+#ifdef CASESERV_TEST_HOOKS
+	ses_break_sandbox = getenv("CASESERV_TEST_SANDBOX_BREAK") != NULL;
+#endif
+	if (ses_lock_down(fd, report_fd, p->master) == -1) {
+		ses_report(SES_ERROR);
+		_exit(1);
+	}
+	reason = ses_serve(fd, p);
+	ses_close(fd, reason);
+	ses_report(reason);
+	_exit(0);
+}

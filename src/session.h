@@ -1,0 +1,50 @@
+/*
+ * session.h - one client connection, served by its own forked child.
+ *
+ * The child never logs: it tells the master how it ended with one
+ * fixed-size record written to the report pipe (atomic: < PIPE_BUF), and
+ * the master writes the `close` line.
+ */
+#ifndef CASESERV_SESSION_H
+#define CASESERV_SESSION_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+enum ses_reason {
+	SES_OK,			/* not ended (internal to the loop) */
+	SES_EOF,		/* the client closed or half-closed */
+	SES_IDLE,		/* idle_timeout */
+	SES_TIMEOUT,		/* session_timeout */
+	SES_BYTELIMIT,		/* max_session_bytes */
+	SES_RESET,		/* the connection was reset or broke */
+	SES_SHUTDOWN,		/* the daemon is stopping */
+	SES_ERROR,		/* a local failure (sandbox set-up, ...) */
+	SES_SANDBOX,		/* a forbidden system call */
+	SES_NREASONS
+};
+
+struct ses_report {
+	pid_t		pid;
+	int		reason;		/* enum ses_reason */
+	long		sysno;		/* SES_SANDBOX: the forbidden call */
+	uint64_t	in;
+	uint64_t	out;
+};
+
+struct ses_params {
+	int	idle_timeout;		/* seconds, 0 = none */
+	int	session_timeout;	/* seconds, 0 = none */
+	int64_t	max_bytes;		/* 0 = no limit */
+	pid_t	master;			/* the parent, to notice it is gone */
+};
+
+/*
+ * In the child, right after fork(): lock the process down, serve fd until
+ * the session ends, report to report_fd and exit.  Never returns.
+ */
+void ses_run(int fd, int report_fd, const struct ses_params *p)
+    __attribute__((noreturn));
+const char *ses_reason_name(int reason);
+
+#endif

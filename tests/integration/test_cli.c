@@ -1,0 +1,437 @@
+/*
+ * test_cli.c - the command line and start-up (SPEC sections 2 and 6): -t,
+ * -T, -h, -V, exit statuses with their one stderr line, and a detaching
+ * start that returns only once the daemon listens.
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "../lib/cstest.h"
+
+static int
+setup(void **state)
+{
+	struct cst_daemon *d = calloc(1, sizeof(*d));
+
+	assert_non_null(d);
+	cst_must_init(d);
+	*state = d;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct cst_daemon *d = *state;
+	int status;
+
+	cst_cleanup(d);
+	free(d);
+	/* Reap what a detaching start left to this subreaper. */
+	while (waitpid(-1, &status, WNOHANG) > 0)
+		;
+	return 0;
+}
+
+/* Run the daemon with up to 4 arguments, capturing stdout and stderr. */
+static int
+run(struct cst_daemon *d, char **out, char **err, const char *a1,
+    const char *a2, const char *a3, const char *a4)
+{
+	const char *argv[6] = { cst_binary(0), a1, a2, a3, a4, NULL };
+
+	return cst_exit_code(cst_run(d->dir, argv, NULL, out, err,
+	    CST_WAIT_MS));
+}
+
+static int
+count_lines(const char *text)
+{
+	int n = 0;
+
+	for (; *text != '\0'; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/* stderr is exactly one line, "FILE:LINE: message". */
+static void
+assert_conf_error(const char *err, const char *file, int line)
+{
+	char prefix[CST_PATHLEN + 32];
+
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", file, line);
+	print_message("stderr: %s", err);
+	assert_int_equal(count_lines(err), 1);
+	assert_int_equal(strncmp(err, prefix, strlen(prefix)), 0);
+	assert_true(strlen(err) > strlen(prefix) + 1);
+}
+
+static void
+test_check_shipped(void **state)
+{
+	struct cst_daemon *d = *state;
+	char path[CST_PATHLEN];
+	char *err = NULL;
+
+	snprintf(path, sizeof(path), "%s/etc/caseserv.conf", cst_srcdir());
+	assert_int_equal(run(d, NULL, &err, "-t", "-c", path, NULL), 0);
+	free(err);
+}
+
+/* Each broken file: exit 78 and its one line names the right line. */
+static void
+test_check_bad_files(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		 line;
+	} bad[] = {
+		{ "user = \"nobody\";\n\nmax_clientz = 3;\n", 3 },
+		{ "# wrong type\nbacklog = \"many\";\n", 2 },
+		{ "\n\n\n\nmax_clients = 0;\n", 5 },
+		{ "max_clients_per_host = 100001;\n", 1 },
+		{ "host_prefix_ipv4 = 33;\n", 1 },
+		{ "idle_timeout = -1;\n", 1 },
+		{ "backlog = 5;\nuser = \"nobody\"\n  = 3;\n", 3 },
+		{ "\nallow = ( \"192.0.2.0/33\" );\n", 2 },
+		{ "deny = ( \"not an address\" );\n", 1 },
+		{ "log_level = \"loud\";\n", 1 },
+		{ "log_facility = \"kernel\";\n", 1 },
+		{ "listen = ( { host = \"localhost\"; port = 1; colour = 3; } );"
+		    "\n", 1 },
+	};
+	struct cst_daemon *d = *state;
+	char path[CST_PATHLEN + 16];
+	char *err;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(path, sizeof(path), "%s/bad%zu.conf", d->dir, i);
+		cst_must_write(path, bad[i].text);
+		print_message("case %zu: %s", i, bad[i].text);
+		assert_int_equal(run(d, NULL, &err, "-t", "-c", path, NULL),
+		    78);
+		assert_conf_error(err, path, bad[i].line);
+		free(err);
+	}
+}
+
+/* Find "key = value" in a dump, whatever the spacing. */
+static int
+has_setting(const char *text, const char *key, const char *value)
+{
+	const char *p = text;
+	size_t kl = strlen(key);
+
+	while ((p = strstr(p, key)) != NULL) {
+		const char *q = p + kl;
+
+		if ((p == text || p[-1] == '\n' || p[-1] == ' ' ||
+		    p[-1] == '\t' || p[-1] == '{') &&
+		    (q[strspn(q, " \t")] == '=' || q[strspn(q, " \t")] == ':')) {
+			q += strspn(q, " \t") + 1;
+			q += strspn(q, " \t");
+			if (value == NULL || strncmp(q, value, strlen(value)) == 0)
+				return 1;
+		}
+		p += kl;
+	}
+	return 0;
+}
+
+/* -T: every key of SPEC section 3, in a file that -t accepts. */
+static void
+test_dump(void **state)
+{
+	static const char *keys[] = { "listen", "host", "port", "backlog",
+	    "user", "group", "pidfile", "max_clients", "max_clients_per_host",
+	    "host_prefix_ipv4", "host_prefix_ipv6", "max_connection_rate",
+	    "max_connection_rate_per_host", "idle_timeout", "session_timeout",
+	    "max_session_bytes", "allow", "deny", "shutdown_timeout",
+	    "log_facility", "log_level" };
+	struct cst_daemon *d = *state;
+	char dumped[CST_PATHLEN + 16], *out, *out2, *err;
+	size_t i;
+
+	cst_must_conf(d, "max_clients = 7;\nallow = ( \"192.0.2.0/24\" );\n"
+	    "log_level = \"debug\";");
+	assert_int_equal(run(d, &out, &err, "-T", "-c", d->conf, NULL), 0);
+	print_message("-T output:\n%s", out);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!has_setting(out, keys[i], NULL))
+			fail_msg("-T does not print '%s'", keys[i]);
+	}
+	/* The file's values, not only the defaults. */
+	assert_true(has_setting(out, "max_clients", "7"));
+	assert_true(has_setting(out, "log_level", "\"debug\""));
+	assert_non_null(strstr(out, "\"192.0.2.0/24\""));
+	snprintf(dumped, sizeof(dumped), "%s/dumped.conf", d->dir);
+	cst_must_write(dumped, out);
+	free(err);
+	assert_int_equal(run(d, NULL, &err, "-t", "-c", dumped, NULL), 0);
+	free(err);
+	/* A dump of the dump is the same: nothing lost in the round trip. */
+	assert_int_equal(run(d, &out2, &err, "-T", "-c", dumped, NULL), 0);
+	assert_string_equal(out, out2);
+	free(out);
+	free(out2);
+	free(err);
+}
+
+static void
+test_help_version(void **state)
+{
+	static const char *opts[] = { "-h", "--help", "-V", "--version" };
+	struct cst_daemon *d = *state;
+	char *out, *err;
+	size_t i;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		assert_int_equal(run(d, &out, &err, opts[i], NULL, NULL, NULL),
+		    0);
+		print_message("%s: %s", opts[i], out);
+		assert_true(strlen(out) > 0);
+		free(out);
+		free(err);
+	}
+}
+
+static void
+test_bad_usage(void **state)
+{
+	struct cst_daemon *d = *state;
+	char *err;
+
+	assert_int_equal(run(d, NULL, &err, "-x", NULL, NULL, NULL), 64);
+	assert_true(strlen(err) > 0);
+	free(err);
+	assert_int_equal(run(d, NULL, &err, "--no-such-option", NULL, NULL,
+	    NULL), 64);
+	assert_true(strlen(err) > 0);
+	free(err);
+	/* -c needs its argument. */
+	assert_int_equal(run(d, NULL, &err, "-t", "-c", NULL, NULL), 64);
+	free(err);
+	/* The synopsis has no operands. */
+	assert_int_equal(run(d, NULL, &err, "-t", "-c", d->conf, "extra"), 64);
+	free(err);
+}
+
+static void
+test_missing_config(void **state)
+{
+	struct cst_daemon *d = *state;
+	char path[CST_PATHLEN + 16];
+	char *err;
+
+	snprintf(path, sizeof(path), "%s/absent.conf", d->dir);
+	assert_int_equal(run(d, NULL, &err, "-t", "-c", path, NULL), 78);
+	print_message("stderr: %s", err);
+	assert_int_equal(count_lines(err), 1);
+	assert_non_null(strstr(err, path));
+	free(err);
+	assert_int_equal(run(d, NULL, &err, "-f", "-e", "-c", path), 78);
+	assert_non_null(strstr(err, path));
+	free(err);
+}
+
+/* As root, a user or group that does not exist: 67 and a line naming it. */
+static void
+test_no_such_user(void **state)
+{
+	struct cst_daemon *d = *state;
+	char text[256], *err;
+
+	if (!cst_is_root())
+		skip();
+	snprintf(text, sizeof(text),
+	    "listen = ( { host = \"localhost\"; port = %d; } );\n"
+	    "user = \"cst-no-such-user\";\n", d->port);
+	cst_must_write(d->conf, text);
+	assert_int_equal(run(d, NULL, &err, "-f", "-e", "-c", d->conf), 67);
+	print_message("stderr: %s", err);
+	assert_non_null(strstr(err, "cst-no-such-user"));
+	free(err);
+	snprintf(text, sizeof(text),
+	    "listen = ( { host = \"localhost\"; port = %d; } );\n"
+	    "user = \"nobody\";\ngroup = \"cst-no-such-group\";\n", d->port);
+	cst_must_write(d->conf, text);
+	assert_int_equal(run(d, NULL, &err, "-f", "-e", "-c", d->conf), 67);
+	print_message("stderr: %s", err);
+	assert_non_null(strstr(err, "cst-no-such-group"));
+	free(err);
+	/* Nothing was left listening. */
+	assert_int_equal(cst_connect("127.0.0.1", d->port, 1000), -1);
+}
+
+/* Occupy 127.0.0.1:port the way another server would. */
+static int
+occupy(int port)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	return fd;
+}
+
+static void
+port_conf(struct cst_daemon *d, const char *pidfile)
+{
+	char text[CST_PATHLEN + 256];
+
+	snprintf(text, sizeof(text),
+	    "listen = ( { host = \"127.0.0.1\"; port = %d; } );\n"
+	    "user = \"nobody\";\n%s%s%s\n", d->port,
+	    pidfile ? "pidfile = \"" : "", pidfile ? pidfile : "",
+	    pidfile ? "\";" : "");
+	cst_must_write(d->conf, text);
+}
+
+static void
+test_port_in_use(void **state)
+{
+	struct cst_daemon *d = *state;
+	char name[64], *err;
+	int fd;
+
+	fd = occupy(d->port);
+	port_conf(d, NULL);
+	assert_int_equal(run(d, NULL, &err, "-f", "-e", "-c", d->conf), 71);
+	print_message("stderr: %s", err);
+	snprintf(name, sizeof(name), "127.0.0.1:%d", d->port);
+	assert_non_null(strstr(err, name));
+	free(err);
+	close(fd);
+}
+
+/* A pidfile in a directory the dropped daemon may write. */
+static void
+pidfile_path(struct cst_daemon *d, char *buf, size_t len)
+{
+	char rundir[CST_PATHLEN + 8];
+
+	snprintf(rundir, sizeof(rundir), "%s/run", d->dir);
+	assert_int_equal(mkdir(rundir, 0777), 0);
+	assert_int_equal(chmod(rundir, 0777), 0);
+	snprintf(buf, len, "%s/caseserv.pid", rundir);
+}
+
+/*
+ * Detaching start: the command returns 0 only once the daemon listens, so
+ * a connect right after it succeeds.  The daemon is found by its pidfile.
+ */
+static void
+test_detach(void **state)
+{
+	struct cst_daemon *d = *state;
+	char pidfile[CST_PATHLEN + 32], *text, *err;
+	pid_t pid;
+	int status;
+
+	pidfile_path(d, pidfile, sizeof(pidfile));
+	port_conf(d, pidfile);
+	assert_int_equal(run(d, NULL, &err, "-c", d->conf, NULL, NULL), 0);
+	free(err);
+	/* Register it at once so that teardown stops it whatever happens. */
+	text = cst_read_file(pidfile);
+	assert_non_null(text);
+	pid = (pid_t)strtol(text, NULL, 10);
+	free(text);
+	assert_true(pid > 1);
+	d->pid = pid;
+	/* No retry: listening is what the exit status promised. */
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "Detached!"), 0);
+	/* It left the session of the starting command. */
+	assert_int_equal(getsid(pid), pid);
+	assert_int_equal(cst_signal(d, SIGTERM), 0);
+	/* This process is a subreaper, so the daemon's exit status is ours. */
+	status = cst_wait_exit(d, CST_WAIT_MS);
+	assert_int_equal(cst_exit_code(status), 0);
+	assert_int_equal(access(pidfile, F_OK), -1);
+}
+
+/* Detaching start that cannot bind: the command itself exits 71. */
+static void
+test_detach_port_in_use(void **state)
+{
+	struct cst_daemon *d = *state;
+	char pidfile[CST_PATHLEN + 32], name[64], *text, *err;
+	int fd, code;
+
+	pidfile_path(d, pidfile, sizeof(pidfile));
+	fd = occupy(d->port);
+	port_conf(d, pidfile);
+	code = run(d, NULL, &err, "-c", d->conf, NULL, NULL);
+	if ((text = cst_read_file(pidfile)) != NULL) {
+		/* A daemon that should not exist: teardown stops it. */
+		d->pid = (pid_t)strtol(text, NULL, 10);
+		free(text);
+	}
+	print_message("stderr: %s", err);
+	assert_int_equal(code, 71);
+	snprintf(name, sizeof(name), "127.0.0.1:%d", d->port);
+	assert_non_null(strstr(err, name));
+	assert_int_equal(count_lines(err), 1);
+	free(err);
+	close(fd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_check_shipped, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_check_bad_files, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_help_version, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_usage, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_missing_config, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_no_such_user, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_port_in_use, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_detach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_detach_port_in_use, setup,
+		    teardown),
+	};
+
+	/*
+	 * A detached daemon is reparented to the nearest subreaper: make that
+	 * this process, so it can be waited for and never escapes the test.
+	 */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		fprintf(stderr, "prctl: %s\n", strerror(errno));
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,642 @@
+/*
+ * test_conf.c - the configuration file: every key, every kind of error
+ * with its exact "FILE:LINE: message", the -T dump, and the shipped file.
+ *
+ * The module is included so the tests can walk its key table: the checks
+ * below then cover every key, including keys added later.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conf.c"
+
+static char tmp_path[] = "/tmp/test_conf.XXXXXX";
+
+/* Every test writes its file to the same temporary path. */
+static int
+setup(void **state)
+{
+	int fd = mkstemp(tmp_path);
+
+	(void)state;
+	if (fd == -1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(tmp_path);
+	return 0;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int
+load_text(const char *text, struct cfg *c, char *err)
+{
+	write_file(tmp_path, text);
+	err[0] = '\0';
+	return cfg_load(tmp_path, c, err, CFG_ERRLEN);
+}
+
+static int
+is_empty(const struct cfg *c)
+{
+	static const struct cfg zero;
+
+	return memcmp(c, &zero, sizeof(zero)) == 0;
+}
+
+/* text must fail with exactly "TMPFILE:line: msg" and leave cfg empty. */
+static void
+expect_error(const char *text, int line, const char *msg)
+{
+	char err[CFG_ERRLEN], want[CFG_ERRLEN];
+	struct cfg c;
+
+	memset(&c, 0x5a, sizeof(c));
+	if (load_text(text, &c, err) != -1)
+		fail_msg("accepted: %s", text);
+	snprintf(want, sizeof(want), "%s:%d: %s", tmp_path, line, msg);
+	assert_string_equal(err, want);
+	assert_true(is_empty(&c));
+	cfg_free(&c);		/* safe on the empty result */
+}
+
+static void
+load_ok(const char *text, struct cfg *c)
+{
+	char err[CFG_ERRLEN];
+
+	if (load_text(text, c, err) != 0)
+		fail_msg("rejected: %s", err);
+}
+
+static int
+str_equal(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Field by field, the path aside. */
+static void
+assert_cfg_equal(const struct cfg *a, const struct cfg *b)
+{
+	size_t i;
+
+	assert_int_equal(a->nlisten, b->nlisten);
+	for (i = 0; i < a->nlisten; i++) {
+		assert_true(str_equal(a->listen[i].host, b->listen[i].host));
+		assert_string_equal(a->listen[i].port, b->listen[i].port);
+	}
+	assert_int_equal(a->backlog, b->backlog);
+	assert_true(str_equal(a->user, b->user));
+	assert_true(str_equal(a->group, b->group));
+	assert_true(str_equal(a->pidfile, b->pidfile));
+	assert_int_equal(a->max_clients, b->max_clients);
+	assert_int_equal(a->max_clients_per_host, b->max_clients_per_host);
+	assert_int_equal(a->host_prefix_ipv4, b->host_prefix_ipv4);
+	assert_int_equal(a->host_prefix_ipv6, b->host_prefix_ipv6);
+	assert_int_equal(a->max_connection_rate, b->max_connection_rate);
+	assert_int_equal(a->max_connection_rate_per_host,
+	    b->max_connection_rate_per_host);
+	assert_int_equal(a->idle_timeout, b->idle_timeout);
+	assert_int_equal(a->session_timeout, b->session_timeout);
+	assert_true(a->max_session_bytes == b->max_session_bytes);
+	assert_int_equal(a->nallow, b->nallow);
+	if (a->nallow > 0)
+		assert_memory_equal(a->allow, b->allow,
+		    a->nallow * sizeof(*a->allow));
+	assert_int_equal(a->ndeny, b->ndeny);
+	if (a->ndeny > 0)
+		assert_memory_equal(a->deny, b->deny,
+		    a->ndeny * sizeof(*a->deny));
+	assert_int_equal(a->shutdown_timeout, b->shutdown_timeout);
+	assert_int_equal(a->log_facility, b->log_facility);
+	assert_int_equal(a->log_level, b->log_level);
+}
+
+static const char full_text[] =
+    "# every key, none at its default\n"
+    "listen = (\n"
+    "  { host = \"*\"; port = \"http\"; },\n"
+    "  { host = \"::1\"; port = 8080; },\n"
+    "  { port = \"1206\"; },\n"
+    "  { host = \"localhost\"; }\n"
+    ");\n"
+    "backlog = 64;\n"
+    "user = \"nobody\";\n"
+    "group = \"nogroup\";\n"
+    "pidfile = \"/run/caseserv.pid\";\n"
+    "max_clients = 1000;\n"
+    "max_clients_per_host = 0;\n"
+    "host_prefix_ipv4 = 24;\n"
+    "host_prefix_ipv6 = 56;\n"
+    "max_connection_rate = 100;\n"
+    "max_connection_rate_per_host = 5;\n"
+    "idle_timeout = 0;\n"
+    "session_timeout = 3600;\n"
+    "max_session_bytes = 10000000000L;\n"
+    "allow = [ \"192.0.2.7/24\", \"2001:db8::/32\", \"::ffff:198.51.100.1\" ];\n"
+    "deny = ( \"192.0.2.66\" );\n"
+    "shutdown_timeout = 0;\n"
+    "log_facility = \"local7\";\n"
+    "log_level = \"debug\";\n";
+
+static void
+assert_rule(const struct acl_rule *r, const char *text)
+{
+	char buf[64];
+
+	acl_format(r, buf, sizeof(buf));
+	assert_string_equal(buf, text);
+}
+
+static void
+test_full(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	load_ok(full_text, &c);
+	assert_string_equal(c.path, tmp_path);
+	assert_int_equal(c.nlisten, 4);
+	assert_null(c.listen[0].host);
+	assert_string_equal(c.listen[0].port, "http");
+	assert_int_equal(c.listen[0].line, 3);
+	assert_string_equal(c.listen[1].host, "::1");
+	assert_string_equal(c.listen[1].port, "8080");
+	assert_null(c.listen[2].host);
+	assert_string_equal(c.listen[2].port, "1206");
+	assert_string_equal(c.listen[3].host, "localhost");
+	assert_string_equal(c.listen[3].port, "1205");
+	assert_int_equal(c.backlog, 64);
+	assert_string_equal(c.user, "nobody");
+	assert_string_equal(c.group, "nogroup");
+	assert_string_equal(c.pidfile, "/run/caseserv.pid");
+	assert_int_equal(c.max_clients, 1000);
+	assert_int_equal(c.max_clients_per_host, 0);
+	assert_int_equal(c.host_prefix_ipv4, 24);
+	assert_int_equal(c.host_prefix_ipv6, 56);
+	assert_int_equal(c.max_connection_rate, 100);
+	assert_int_equal(c.max_connection_rate_per_host, 5);
+	assert_int_equal(c.idle_timeout, 0);
+	assert_int_equal(c.session_timeout, 3600);
+	assert_true(c.max_session_bytes == INT64_C(10000000000));
+	assert_int_equal(c.nallow, 3);
+	assert_rule(&c.allow[0], "192.0.2.0/24");
+	assert_rule(&c.allow[1], "2001:db8::/32");
+	assert_rule(&c.allow[2], "198.51.100.1");
+	assert_int_equal(c.ndeny, 1);
+	assert_rule(&c.deny[0], "192.0.2.66");
+	assert_int_equal(c.shutdown_timeout, 0);
+	assert_int_equal(c.log_facility, LOG_LOCAL7);
+	assert_int_equal(c.log_level, LOG_DEBUG);
+	cfg_free(&c);
+	assert_true(is_empty(&c));
+}
+
+static void
+assert_defaults(const struct cfg *c)
+{
+	assert_int_equal(c->nlisten, 1);
+	assert_string_equal(c->listen[0].host, "localhost");
+	assert_string_equal(c->listen[0].port, "1205");
+	assert_int_equal(c->backlog, 128);
+	assert_string_equal(c->user, "caseserv");
+	assert_null(c->group);
+	assert_null(c->pidfile);
+	assert_int_equal(c->max_clients, 256);
+	assert_int_equal(c->max_clients_per_host, 32);
+	assert_int_equal(c->host_prefix_ipv4, 32);
+	assert_int_equal(c->host_prefix_ipv6, 64);
+	assert_int_equal(c->max_connection_rate, 0);
+	assert_int_equal(c->max_connection_rate_per_host, 0);
+	assert_int_equal(c->idle_timeout, 300);
+	assert_int_equal(c->session_timeout, 0);
+	assert_true(c->max_session_bytes == 0);
+	assert_int_equal(c->nallow, 0);
+	assert_null(c->allow);
+	assert_int_equal(c->ndeny, 0);
+	assert_null(c->deny);
+	assert_int_equal(c->shutdown_timeout, 10);
+	assert_int_equal(c->log_facility, LOG_DAEMON);
+	assert_int_equal(c->log_level, LOG_INFO);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	load_ok("# nothing set\n", &c);
+	assert_defaults(&c);
+	cfg_free(&c);
+}
+
+/* "" unsets the keys without a default; "*" and no host are the wildcard. */
+static void
+test_unset_and_wildcard(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	load_ok("group = \"\";\npidfile = \"\";\n"
+	    "listen = ( { host = \"*\"; }, { port = 7; } );\n", &c);
+	assert_null(c.group);
+	assert_null(c.pidfile);
+	assert_null(c.listen[0].host);
+	assert_string_equal(c.listen[0].port, "1205");
+	assert_null(c.listen[1].host);
+	assert_string_equal(c.listen[1].port, "7");
+	cfg_free(&c);
+}
+
+/* Plain ints, L ints, hex, and plain literals libconfig 1.5 would wrap. */
+static void
+test_int64(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	load_ok("max_session_bytes = 1048576;\n", &c);
+	assert_true(c.max_session_bytes == 1048576);
+	cfg_free(&c);
+	load_ok("max_session_bytes = 1048576L;\n", &c);
+	assert_true(c.max_session_bytes == 1048576);
+	cfg_free(&c);
+	load_ok("max_session_bytes = 9223372036854775807L;\n", &c);
+	assert_true(c.max_session_bytes == INT64_MAX);
+	cfg_free(&c);
+	load_ok("max_session_bytes = 10000000000;\n", &c);
+	assert_true(c.max_session_bytes == INT64_C(10000000000));
+	cfg_free(&c);
+	load_ok("max_session_bytes = 0x100000000;\n", &c);
+	assert_true(c.max_session_bytes == INT64_C(0x100000000));
+	cfg_free(&c);
+}
+
+static void
+test_unknown_key(void **state)
+{
+	(void)state;
+	expect_error("backlog = 5;\n\nmax_client = 5;\n", 3,
+	    "unknown setting 'max_client'");
+	expect_error("backlog = 5;\nbacklog_x = { a = 1; };\n", 2,
+	    "unknown setting 'backlog_x'");
+	expect_error("listen = (\n  { host = \"::1\";\n    hots = \"x\"; }\n);\n",
+	    3, "listen: unknown setting 'hots'");
+}
+
+static void
+test_wrong_types(void **state)
+{
+	(void)state;
+	/* int keys */
+	expect_error("\nidle_timeout = \"5\";\n", 2,
+	    "idle_timeout: expected an integer");
+	expect_error("backlog = 1.5;\n", 1, "backlog: expected an integer");
+	expect_error("backlog = true;\n", 1, "backlog: expected an integer");
+	expect_error("backlog = ( 1 );\n", 1, "backlog: expected an integer");
+	expect_error("max_session_bytes = \"1\";\n", 1,
+	    "max_session_bytes: expected an integer");
+	/* string keys */
+	expect_error("user = 5;\n", 1, "user: expected a string");
+	expect_error("pidfile = [ \"/a\" ];\n", 1, "pidfile: expected a string");
+	expect_error("log_level = 7;\n", 1, "log_level: expected a string");
+	expect_error("log_facility = true;\n", 1,
+	    "log_facility: expected a string");
+	/* lists */
+	expect_error("listen = \"localhost\";\n", 1,
+	    "listen: expected a list of groups");
+	expect_error("listen = { host = \"a\"; };\n", 1,
+	    "listen: expected a list of groups");
+	expect_error("listen = (\n  \"localhost\" );\n", 2,
+	    "listen: expected a group { host = ...; port = ...; }");
+	expect_error("listen = ( { host = 1; } );\n", 1,
+	    "listen: host: expected a string");
+	expect_error("listen = ( { port = 1.0; } );\n", 1,
+	    "listen: port: expected an integer or a service name");
+	expect_error("allow = \"10.0.0.0/8\";\n", 1,
+	    "allow: expected a list of strings");
+	expect_error("deny = ( \"10.0.0.0/8\",\n 5 );\n", 2,
+	    "deny: expected a list of strings");
+}
+
+/* Every integer key: its bounds pass, one step outside them fails. */
+static void
+test_ranges_from_table(void **state)
+{
+	char text[128], msg[256];
+	const struct cfg_key *k;
+	struct cfg c;
+
+	(void)state;
+	for (k = cfg_keys; k < cfg_keys + CFG_NKEYS; k++) {
+		if (k->type != KT_INT && k->type != KT_INT64)
+			continue;
+		snprintf(text, sizeof(text), "%s = %" PRId64 "L;\n", k->name,
+		    k->min);
+		load_ok(text, &c);
+		cfg_free(&c);
+		snprintf(text, sizeof(text), "%s = %" PRId64 "L;\n", k->name,
+		    k->max);
+		load_ok(text, &c);
+		cfg_free(&c);
+		snprintf(text, sizeof(text), "\n%s = %" PRId64 ";\n", k->name,
+		    k->min - 1);
+		snprintf(msg, sizeof(msg), "%s: %" PRId64 " is out of range %"
+		    PRId64 "..%" PRId64, k->name, k->min - 1, k->min, k->max);
+		expect_error(text, 2, msg);
+		if (k->max == INT64_MAX)
+			continue;
+		snprintf(text, sizeof(text), "%s = %" PRId64 ";\n", k->name,
+		    k->max + 1);
+		snprintf(msg, sizeof(msg), "%s: %" PRId64 " is out of range %"
+		    PRId64 "..%" PRId64, k->name, k->max + 1, k->min, k->max);
+		expect_error(text, 1, msg);
+	}
+}
+
+static void
+test_ranges_explicit(void **state)
+{
+	(void)state;
+	expect_error("# x\n\nbacklog = 0;\n", 3,
+	    "backlog: 0 is out of range 1..65535");
+	expect_error("backlog = 65536;\n", 1,
+	    "backlog: 65536 is out of range 1..65535");
+	expect_error("host_prefix_ipv6 = 129;\n", 1,
+	    "host_prefix_ipv6: 129 is out of range 0..128");
+	expect_error("idle_timeout = -1;\n", 1,
+	    "idle_timeout: -1 is out of range 0..31536000");
+	/* libconfig 1.5 would read these as 128 and -1: still caught. */
+	expect_error("backlog = 4294967424;\n", 1,
+	    "backlog: 4294967424 is out of range 1..65535");
+	expect_error("backlog = 0xFFFFFFFF;\n", 1,
+	    "backlog: 4294967295 is out of range 1..65535");
+	expect_error("max_session_bytes = 9223372036854775808L;\n", 1,
+	    "max_session_bytes: 9223372036854775808 is out of range "
+	    "0..9223372036854775807");
+	expect_error("max_session_bytes = -1L;\n", 1,
+	    "max_session_bytes: -1 is out of range 0..9223372036854775807");
+}
+
+static void
+test_strings(void **state)
+{
+	(void)state;
+	expect_error("user = \"\";\n", 1, "user: must not be empty");
+	expect_error("pidfile = \"run/caseserv.pid\";\n", 1,
+	    "pidfile: 'run/caseserv.pid': not an absolute path");
+	expect_error("log_level = \"verbose\";\n", 1, "log_level: 'verbose' "
+	    "is not one of error, warning, notice, info, debug");
+	expect_error("log_facility = \"kern\";\n", 1, "log_facility: 'kern' "
+	    "is not one of daemon, user, local0, local1, local2, local3, "
+	    "local4, local5, local6, local7");
+	/* Control characters never reach a message. */
+	expect_error("log_level = \"a\\nb\\x1b[0m\";\n", 1, "log_level: "
+	    "'a?b?[0m' is not one of error, warning, notice, info, debug");
+}
+
+static void
+test_bad_acl(void **state)
+{
+	(void)state;
+	expect_error("allow = ( \"192.0.2.0/24\",\n  \"192.0.2.0/33\" );\n", 2,
+	    "allow: '192.0.2.0/33': not an IP address or CIDR prefix");
+	expect_error("\ndeny = [ \"example.com\" ];\n", 2,
+	    "deny: 'example.com': not an IP address or CIDR prefix");
+	expect_error("deny = ( \"2001:db8::/129\" );\n", 1,
+	    "deny: '2001:db8::/129': not an IP address or CIDR prefix");
+}
+
+static void
+test_bad_listen(void **state)
+{
+	(void)state;
+	expect_error("listen = ( { port = \"no-such-service\"; } );\n", 1,
+	    "listen: port: 'no-such-service': unknown TCP service");
+	expect_error("listen = (\n { port = 80; },\n { port = 0; } );\n", 3,
+	    "listen: port: 0 is out of range 1..65535");
+	expect_error("listen = ( { port = 65536; } );\n", 1,
+	    "listen: port: 65536 is out of range 1..65535");
+	expect_error("listen = ( { port = \"0\"; } );\n", 1,
+	    "listen: port: '0' is out of range 1..65535");
+	expect_error("listen = ( { port = 4294967297; } );\n", 1,
+	    "listen: port: 4294967297 is out of range 1..65535");
+	expect_error("listen = ( { host = \"\"; } );\n", 1,
+	    "listen: host: must not be empty (\"*\" is the wildcard)");
+	expect_error("\nlisten = ();\n", 2,
+	    "listen: empty list: nothing to listen on");
+	expect_error("listen = [];\n", 1,
+	    "listen: empty list: nothing to listen on");
+}
+
+static void
+test_syntax(void **state)
+{
+	(void)state;
+	expect_error("backlog = 5;\nuser = ;\n", 2, "syntax error");
+	expect_error("backlog = 5;\n\nbacklog = 6;\n", 3,
+	    "duplicate setting name");
+	expect_error("listen = ( { port = 1; port = 2; } );\n", 1,
+	    "duplicate setting name");
+}
+
+static void
+test_cannot_open(void **state)
+{
+	char err[CFG_ERRLEN];
+	struct cfg c;
+
+	(void)state;
+	assert_int_equal(cfg_load("/nonexistent/caseserv.conf", &c, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "/nonexistent/caseserv.conf:0: cannot open: "
+	    "No such file or directory");
+	assert_true(is_empty(&c));
+	assert_int_equal(cfg_load("/", &c, err, sizeof(err)), -1);
+	assert_string_equal(err, "/:0: cannot open: Is a directory");
+}
+
+/* dump -> load gives the same configuration. */
+static void
+roundtrip(const char *text)
+{
+	char err[CFG_ERRLEN], dump_path[] = "/tmp/test_conf_dump.XXXXXX";
+	struct cfg a, b;
+	FILE *f;
+	int fd;
+
+	load_ok(text, &a);
+	assert_int_not_equal(fd = mkstemp(dump_path), -1);
+	assert_non_null(f = fdopen(fd, "w"));
+	cfg_dump(&a, f);
+	assert_int_equal(fclose(f), 0);
+	if (cfg_load(dump_path, &b, err, sizeof(err)) != 0)
+		fail_msg("dump does not load: %s", err);
+	unlink(dump_path);
+	assert_cfg_equal(&a, &b);
+	cfg_free(&a);
+	cfg_free(&b);
+}
+
+static void
+test_dump_roundtrip(void **state)
+{
+	(void)state;
+	roundtrip(full_text);
+	roundtrip("");
+	roundtrip("user = \"odd \\\"name\\\" \\\\ \\x01\";\n"
+	    "max_session_bytes = 1;\n");
+}
+
+/* The dump names every key of the table, in table order. */
+static void
+test_dump_every_key(void **state)
+{
+	char *buf = NULL, *p;
+	size_t len = 0, i;
+	struct cfg c;
+	FILE *f;
+
+	(void)state;
+	load_ok("", &c);
+	assert_non_null(f = open_memstream(&buf, &len));
+	cfg_dump(&c, f);
+	assert_int_equal(fclose(f), 0);
+	for (p = buf, i = 0; i < CFG_NKEYS; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "\n%s = ", cfg_keys[i].name);
+		if ((p = strstr(p, key)) == NULL)
+			fail_msg("dump lacks %s", cfg_keys[i].name);
+	}
+	assert_non_null(strstr(buf, "listen = (\n  { host = \"localhost\"; "
+	    "port = 1205; }\n);\n"));
+	assert_non_null(strstr(buf, "\ngroup = \"\";\n"));
+	free(buf);
+	cfg_free(&c);
+}
+
+/* etc/caseserv.conf: loads, sets the defaults, and names every key. */
+static void
+test_shipped_file(void **state)
+{
+	const char *srcdir = getenv("CASESERV_SRCDIR");
+	char path[4096], err[CFG_ERRLEN];
+	struct cfg c, d;
+	config_t lc;
+	size_t i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/etc/caseserv.conf",
+	    srcdir != NULL ? srcdir : "../..");
+	if (access(path, R_OK) != 0) {
+		print_message("SKIP: %s not found (set CASESERV_SRCDIR)\n", path);
+		skip();
+	}
+	if (cfg_load(path, &c, err, sizeof(err)) != 0)
+		fail_msg("shipped file rejected: %s", err);
+	load_ok("", &d);
+	assert_cfg_equal(&c, &d);
+	assert_defaults(&c);
+	config_init(&lc);
+	assert_int_equal(config_read_file(&lc, path), CONFIG_TRUE);
+	for (i = 0; i < CFG_NKEYS; i++)
+		if (config_lookup(&lc, cfg_keys[i].name) == NULL)
+			fail_msg("%s does not set %s", path, cfg_keys[i].name);
+	config_destroy(&lc);
+	cfg_free(&c);
+	cfg_free(&d);
+}
+
+/* docs/caseserv.conf.5 documents every key of the table (".B key"). */
+static void
+test_man_page(void **state)
+{
+	const char *srcdir = getenv("CASESERV_SRCDIR");
+	char path[4096], key[80], *buf;
+	size_t n, i;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/caseserv.conf.5",
+	    srcdir != NULL ? srcdir : "../..");
+	if ((f = fopen(path, "r")) == NULL) {
+		print_message("SKIP: %s not found (set CASESERV_SRCDIR)\n", path);
+		skip();
+	}
+	assert_non_null(buf = calloc(1, 256 * 1024));
+	n = fread(buf, 1, 256 * 1024 - 1, f);
+	fclose(f);
+	assert_true(n > 0);
+	for (i = 0; i < CFG_NKEYS; i++) {
+		snprintf(key, sizeof(key), "\n.TP\n.B %s\n", cfg_keys[i].name);
+		if (strstr(buf, key) == NULL)
+			fail_msg("%s does not document %s", path,
+			    cfg_keys[i].name);
+	}
+	free(buf);
+}
+
+static void
+test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(cfg_level_name(LOG_ERR), "error");
+	assert_string_equal(cfg_level_name(LOG_WARNING), "warning");
+	assert_string_equal(cfg_level_name(LOG_DEBUG), "debug");
+	assert_string_equal(cfg_facility_name(LOG_DAEMON), "daemon");
+	assert_string_equal(cfg_facility_name(LOG_LOCAL5), "local5");
+	assert_string_equal(cfg_facility_name(LOG_KERN), "unknown");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_unset_and_wildcard),
+		cmocka_unit_test(test_int64),
+		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_wrong_types),
+		cmocka_unit_test(test_ranges_from_table),
+		cmocka_unit_test(test_ranges_explicit),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_bad_acl),
+		cmocka_unit_test(test_bad_listen),
+		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_cannot_open),
+		cmocka_unit_test(test_dump_roundtrip),
+		cmocka_unit_test(test_dump_every_key),
+		cmocka_unit_test(test_shipped_file),
+		cmocka_unit_test(test_man_page),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
