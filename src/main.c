@@ -41,7 +41,7 @@ main(int argc, char **argv)
 	struct cfg cfg;
 	struct lsn_set set = { NULL, 0 };
 	struct prv_ids ids;
-	char err[CFG_ERRLEN], *abs;
+	char err[CFG_ERRLEN], *abs = NULL;
 	int status;
 
 	/* Nothing inherited from whoever started us stays open. */
@@ -63,8 +63,11 @@ main(int argc, char **argv)
 		return EX_CONFIG;
 	}
 	log_configure(cfg.log_facility, cfg.log_level);
-	if (o.test || o.dump)
-		return check_only(&o, &cfg);
+	if (o.test || o.dump) {
+		status = check_only(&o, &cfg);
+		cfg_free(&cfg);
+		return status;
+	}
 
 	prv_lookup(&cfg, &ids);
 	sbx_init();
@@ -77,6 +80,8 @@ main(int argc, char **argv)
 	if (cfg.pidfile != NULL) {
 		if (dmn_pidfile_open(cfg.pidfile, err, sizeof(err)) == -1)
 			fatalx(EX_OSERR, "%s", err);
+		/* A start that fails from here on leaves no stale pidfile. */
+		atexit(dmn_pidfile_remove);
 		if (ids.as_root)
 			dmn_pidfile_chown(ids.uid, ids.gid);
 	}
@@ -89,5 +94,6 @@ main(int argc, char **argv)
 
 	status = sup_run(&cfg, &set);
 	cfg_free(&cfg);
+	free(abs);
 	return status;
 }

@@ -42,6 +42,7 @@ static unsigned char ses_buf[SES_BUFSIZE];
 static struct ses_report ses_rep;
 static int ses_report_fd = -1;
 static volatile sig_atomic_t ses_finishing;
+static const sigset_t ses_open_mask;	/* empty: ppoll lets SIGTERM in */
 #ifdef CASESERV_TEST_HOOKS
 static int ses_break_sandbox;
 #endif
@@ -116,7 +117,7 @@ static int
 ses_signals(void)
 {
 	struct sigaction sa;
-	sigset_t none;
+	sigset_t mask;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
@@ -133,10 +134,16 @@ ses_signals(void)
 	sa.sa_handler = ses_on_term;
 	if (sigaction(SIGTERM, &sa, NULL) == -1)
 		return -1;
-	/* The master blocked everything around fork(); a SIGTERM sent in
-	 * that window is pending and is delivered now, to ses_on_term. */
-	sigemptyset(&none);
-	return sigprocmask(SIG_SETMASK, &none, NULL);
+	/*
+	 * SIGTERM stays blocked except inside ppoll() while waiting for
+	 * input, so it can never slip in between the check of ses_finishing
+	 * and the wait.  The master blocked everything around fork(): a
+	 * SIGTERM sent in that window is pending and is delivered in the
+	 * first wait.
+	 */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	return sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 
 /*
@@ -205,6 +212,7 @@ ses_wait(int fd, short events, const struct ses_params *p, int64_t start,
     int64_t *last, int stop_on_term)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
+	struct timespec ts, *tsp;
 	int which, ms, n;
 
 	for (;;) {
@@ -213,7 +221,10 @@ ses_wait(int fd, short events, const struct ses_params *p, int64_t start,
 		ms = ses_wait_ms(p, start, *last, &which);
 		if (ms == 0)
 			return which;
-		n = poll(&pfd, 1, ms);
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (long)(ms % 1000) * 1000000;
+		tsp = ms < 0 ? NULL : &ts;
+		n = ppoll(&pfd, 1, tsp, stop_on_term ? &ses_open_mask : NULL);
 		if (n > 0)
 			return 0;
 		if (n == -1 && errno != EINTR)

@@ -8,9 +8,6 @@
 #endif
 
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,15 +160,15 @@ median(int64_t *v, size_t n)
 }
 
 /*
- * A 1-byte message is answered at once.  Nagle's algorithm with the
- * client's delayed ACK stalls an answer by ~40 ms.  A plain ping-pong never
- * shows it (every request carries the ACK), so the second part sends
- * blocks of n*2^k+1 bytes: a server reading in power-of-two chunks answers
- * with a full write then a small one, which Nagle holds until the ACK
- * (measured here with a Nagle echo server: ~40 ms every round; without
- * Nagle under 1 ms).  Bounds are medians so that a scheduling hiccup on a
- * shared two-core machine cannot fail the test, while a Nagle stall
- * (40 ms, every round) always does.
+ * A 1-byte message is answered at once, and so is a block that the server
+ * has to read in two parts (n*2^k+1 bytes).  Nagle's algorithm with the
+ * client's delayed ACK stalls an answer by ~40 ms when the server writes
+ * two small segments in a row: an echo server reading 16 KiB at a time
+ * without TCP_NODELAY shows it here every round.  Linux does not always
+ * hold the second segment (Minshall's rule, quick ACKs on loopback), so
+ * test_hardening also reads TCP_NODELAY off the session's socket.  Bounds
+ * are medians: a scheduling hiccup on a shared two-core machine cannot
+ * fail the test, while a Nagle stall (40 ms, every round) does.
  */
 static void
 test_no_nagle_delay(void **state)
@@ -249,62 +246,31 @@ test_concurrent_clients(void **state)
 	free(want);
 }
 
-/* Expected listener names for host "localhost" (what the resolver says). */
-static int
-localhost_names(int port, char names[][64], int max)
-{
-	struct addrinfo hints, *res, *ai;
-	char addr[INET6_ADDRSTRLEN];
-	int n = 0;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE;
-	assert_int_equal(getaddrinfo("localhost", "1", &hints, &res), 0);
-	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
-		assert_int_equal(getnameinfo(ai->ai_addr, ai->ai_addrlen, addr,
-		    sizeof(addr), NULL, 0, NI_NUMERICHOST), 0);
-		snprintf(names[n++], 64, ai->ai_family == AF_INET6 ?
-		    "listening on [%s]:%d\n" : "listening on %s:%d\n", addr,
-		    port);
-	}
-	freeaddrinfo(res);
-	return n;
-}
-
 /*
- * host = "localhost" binds every address the resolver gives (127.0.0.1 and
- * ::1 where /etc/hosts lists both), and each serves.
+ * host = "localhost" is 127.0.0.1 and ::1 (SPEC section 3), each bound and
+ * serving, nothing else.
  */
 static void
-test_localhost_all_addresses(void **state)
+test_localhost_both_families(void **state)
 {
 	struct cst_daemon *d = *state;
-	char text[256], names[8][64];
-	int i, n;
+	char text[256], name[64];
 
 	cst_must_init(d);
 	snprintf(text, sizeof(text),
 	    "listen = ( { host = \"localhost\"; port = %d; } );\n"
 	    "user = \"nobody\";\n", d->port);
 	cst_must_write(d->conf, text);
-	n = localhost_names(d->port, names, 8);
-	assert_true(n >= 1);
-	cst_must_start(d, cst_binary(0), NULL, NULL, n);
-	for (i = 0; i < n; i++) {
-		print_message("expect %s", names[i]);
-		assert_int_equal(cst_log_count(d, names[i]), 1);
-	}
-	/* Wait a moment for a listener that should not be there. */
+	cst_must_start(d, cst_binary(0), NULL, NULL, 2);
+	snprintf(name, sizeof(name), "listening on 127.0.0.1:%d\n", d->port);
+	assert_int_equal(cst_log_count(d, name), 1);
+	snprintf(name, sizeof(name), "listening on [::1]:%d\n", d->port);
+	assert_int_equal(cst_log_count(d, name), 1);
+	/* A moment for a listener that should not be there. */
 	cst_sleep_ms(100);
-	assert_int_equal(cst_log_count(d, "listening on "), n);
-	if (strstr(names[0], "[::1]") == NULL && (n < 2 ||
-	    strstr(names[1], "[::1]") == NULL))
-		print_message("note: this resolver gives no ::1 for localhost\n");
-	for (i = 0; i < n; i++)
-		assert_int_equal(cst_echo_once(strstr(names[i], "[::1]") ?
-		    "::1" : "127.0.0.1", d->port, "Hello, localhost!"), 0);
+	assert_int_equal(cst_log_count(d, "listening on "), 2);
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "Hello, v4!"), 0);
+	assert_int_equal(cst_echo_once("::1", d->port, "Hello, v6!"), 0);
 }
 
 /* 200 sessions later, no zombie is left behind. */
@@ -415,7 +381,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_clients, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_localhost_all_addresses,
+		cmocka_unit_test_setup_teardown(test_localhost_both_families,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_zombies, setup,
 		    teardown),

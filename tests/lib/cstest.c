@@ -294,6 +294,7 @@ wait_bounded(pid_t pid, int timeout_ms)
 		r = waitpid(pid, &status, WNOHANG);
 		if (r == pid)
 			return status;
+		/* Not (or no longer) our child: never signal a stranger. */
 		if (r == -1 && errno != EINTR)
 			return -1;
 		if (cst_now_ms() >= end)
@@ -540,9 +541,11 @@ cst_log_dump(const struct cst_daemon *d)
 	size_t len = text != NULL ? strlen(text) : 0;
 	const size_t tail = 6000;
 
+	if (text == NULL)
+		return;
+
 	fprintf(stderr, "---- daemon log %s%s ----\n%s", d->log,
-	    len > tail ? " (tail)" : "",
-	    text != NULL ? text + (len > tail ? len - tail : 0) : "(none)\n");
+	    len > tail ? " (tail)" : "", text + (len > tail ? len - tail : 0));
 	fprintf(stderr, "---- end of daemon log ----\n");
 	free(text);
 }
@@ -895,6 +898,22 @@ cst_proc_state(pid_t pid)
 		state = 0;
 	free(text);
 	return state;
+}
+
+pid_t
+cst_proc_ppid(pid_t pid)
+{
+	char path[64], *text, *rp, state;
+	int ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((text = cst_read_file(path)) == NULL)
+		return -1;
+	if ((rp = strrchr(text, ')')) == NULL ||
+	    sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
+		ppid = -1;
+	free(text);
+	return (pid_t)ppid;
 }
 
 int

@@ -145,6 +145,8 @@ int cst_exit_code(int status);
 int cst_children(pid_t ppid, int *zombies);
 /* State letter of pid ('R', 'S', 'Z', ...), or 0 when it is gone. */
 char cst_proc_state(pid_t pid);
+/* Parent of pid, or -1 when it is gone. */
+pid_t cst_proc_ppid(pid_t pid);
 /* Field of /proc/PID/status ("CapEff") into buf, trimmed; 0 or -1. */
 int cst_proc_status(pid_t pid, const char *field, char *buf, size_t len);
 /* Milliseconds of CLOCK_MONOTONIC. */
