@@ -345,7 +345,7 @@ sup_collect(int reports_ready)
 /* ---- admission and fork --------------------------------------------------- */
 
 static void
-sup_log_refused(const char *peer, int verdict, int64_t now)
+sup_log_refused(const char *peer, const char *reason, int64_t now)
 {
 	/* SECURITY: a flood must not fill the disk: summarise past a rate. */
 	if (now / 1000 != sup.log_second) {
@@ -357,7 +357,7 @@ sup_log_refused(const char *peer, int verdict, int64_t now)
 	if (peer == NULL)
 		return;
 	if (sup.log_count++ < SUP_REFUSED_LOGS)
-		log_info("refused peer=%s reason=%s", peer, adm_reason_name(verdict));
+		log_info("refused peer=%s reason=%s", peer, reason);
 	else
 		sup.log_suppressed++;
 }
@@ -376,7 +376,7 @@ sup_spawn(int fd, const char *peer, struct adm_host *host, int64_t now)
 	pid_t pid;
 
 	if (sup_reserve() == -1) {
-		log_warn("session table: %s", peer);
+		sup_log_refused(peer, "no_memory", now);
 		adm_release(host);
 		return;
 	}
@@ -388,8 +388,9 @@ sup_spawn(int fd, const char *peer, struct adm_host *host, int64_t now)
 		ses_run(fd, sup_report[1], &p);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
+		/* Out of processes or memory: a refusal, rate-limited like one. */
 		sup.st.fork_failed++;
-		log_warn("fork: peer=%s", peer);
+		sup_log_refused(peer, "fork_failed", now);
 		adm_release(host);
 		return;
 	}
@@ -430,7 +431,7 @@ sup_accept(int lfd, int64_t now)
 			/* SECURITY: refused before a byte is read or sent. */
 			close(fd);
 			sup.st.refused[verdict]++;
-			sup_log_refused(peer, verdict, now);
+			sup_log_refused(peer, adm_reason_name(verdict), now);
 			continue;
 		}
 		sup_spawn(fd, peer, host, now);
@@ -580,7 +581,7 @@ sup_turn(struct pollfd *pfd, size_t npfd)
 	now = sup_now();
 	sup_signals(now);
 	sup_collect(pfd[1].revents != 0);
-	sup_log_refused(NULL, 0, now);
+	sup_log_refused(NULL, NULL, now);
 	if (sup.stopping) {
 		if (now >= sup.deadline)
 			sup_kill_rest();
