@@ -101,13 +101,14 @@ dmn_detach(void)
 }
 
 void
-dmn_ready(void)
+dmn_ready(int keep_stderr)
 {
 	char	 c = READY_BYTE;
 	int	 fd;
 
 	if (ready_fd != -1) {
-		for (fd = 0; fd <= 2; fd++)
+		/* -e without -f: the operator redirected stderr to keep the log. */
+		for (fd = 0; fd <= (keep_stderr ? 1 : 2); fd++)
 			if (dup2(null_fd, fd) == -1)
 				log_warn("dup2: /dev/null");
 		close(null_fd);

@@ -25,7 +25,10 @@ void dmn_pidfile_remove(void);
 void dmn_notify_init(void);
 /* sd_notify-style state string ("READY=1", "RELOADING=1", "STOPPING=1"). */
 void dmn_notify(const char *state);
-/* Listening: release the waiting parent, stdio to /dev/null, READY=1. */
-void dmn_ready(void);
+/*
+ * Listening: release the waiting parent, standard streams to /dev/null
+ * (standard error kept when it is the log, -e), READY=1.
+ */
+void dmn_ready(int keep_stderr);
 
 #endif

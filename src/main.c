@@ -89,7 +89,7 @@ main(int argc, char **argv)
 		fatalx(status, "%s", err);
 	prv_drop(&ids, lsn_lowest_port(&set) < 1024);
 	sbx_enter_master();
-	dmn_ready();
+	dmn_ready(o.to_stderr);
 	log_startup_stderr(0);
 
 	status = sup_run(&cfg, &set);
