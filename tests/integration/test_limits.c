@@ -1,0 +1,452 @@
+/*
+ * test_limits.c - admission end to end (SPEC sections 3 and 7): allow and
+ * deny, the concurrent limits, the connection rates, a flood and its
+ * summarised log, and a reload that changes the limits.
+ *
+ * A refused client must see the connection end (EOF or reset) without a
+ * single byte, and the log must say `refused peer=ADDR:PORT reason=R`.
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "../lib/cstest.h"
+
+#define V4		"127.0.0.1"
+#define V6		"::1"
+#define NFLOOD		200
+#define NRATE		20
+#define NPERHOST_V4	8
+#define NPERHOST_V6	3
+#define SUMMARY_MS	3000	/* the summary follows the second's end */
+
+static int
+setup(void **state)
+{
+	struct cst_daemon *d = calloc(1, sizeof(*d));
+
+	assert_non_null(d);
+	*state = d;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct cst_daemon *d = *state;
+
+	cst_cleanup(d);
+	free(d);
+	return 0;
+}
+
+/* "127.0.0.1:PORT" or "[::1]:PORT", as the daemon writes a peer. */
+static void
+peer_name(const char *addr, int fd, char *buf, size_t len)
+{
+	snprintf(buf, len, strchr(addr, ':') ? "[%s]:%d" : "%s:%d", addr,
+	    cst_local_port(fd));
+}
+
+static void
+roundtrip(int fd, const char *text)
+{
+	size_t len = strlen(text);
+	unsigned char want[256], got[256];
+
+	assert_true(len <= sizeof(got));
+	cst_toggle((const unsigned char *)text, want, len);
+	assert_int_equal(cst_send_all(fd, text, len, CST_WAIT_MS), 0);
+	assert_int_equal(cst_recv_exact(fd, got, len, CST_WAIT_MS), len);
+	assert_memory_equal(got, want, len);
+}
+
+/* The client sees the end at once, without a byte: EOF or a reset. */
+static void
+expect_cut(int fd)
+{
+	unsigned char buf[16];
+	int how = -1;
+
+	assert_int_equal(cst_recv_eof(fd, buf, sizeof(buf), CST_WAIT_MS, &how),
+	    0);
+	assert_true(how == 0 || how == ECONNRESET);
+}
+
+/* A client from addr is refused: cut without a byte, logged with reason. */
+static void
+expect_refused(struct cst_daemon *d, const char *addr, const char *reason)
+{
+	char peer[80], needle[160], line[512];
+	int fd = cst_must_connect(addr, d->port);
+
+	expect_cut(fd);
+	peer_name(addr, fd, peer, sizeof(peer));
+	snprintf(needle, sizeof(needle), "refused peer=%s reason=%s", peer,
+	    reason);
+	assert_int_equal(cst_log_line(d, needle, 1, line, sizeof(line),
+	    CST_WAIT_MS), 0);
+	print_message("%s\n", line);
+	/* No session was forked for it. */
+	snprintf(needle, sizeof(needle), "open peer=%s ", peer);
+	assert_int_equal(cst_log_count(d, needle), 0);
+	close(fd);
+}
+
+/* A session from addr that is served; the caller closes it. */
+static int
+served(struct cst_daemon *d, const char *addr)
+{
+	char peer[80], needle[160], line[512];
+	int fd = cst_must_connect(addr, d->port);
+
+	roundtrip(fd, "Served?");
+	peer_name(addr, fd, peer, sizeof(peer));
+	snprintf(needle, sizeof(needle), "open peer=%s ", peer);
+	assert_int_equal(cst_log_line(d, needle, 1, line, sizeof(line),
+	    CST_WAIT_MS), 0);
+	return fd;
+}
+
+/* Close a session and wait for its close line (its slot is free then). */
+static void
+close_session(struct cst_daemon *d, const char *addr, int fd)
+{
+	char peer[80], needle[160];
+
+	peer_name(addr, fd, peer, sizeof(peer));
+	snprintf(needle, sizeof(needle), "close peer=%s ", peer);
+	close(fd);
+	assert_int_equal(cst_log_wait(d, needle, CST_WAIT_MS), 0);
+}
+
+/* One stats line (the nth) after SIGUSR1, into line. */
+static void
+stats_line(struct cst_daemon *d, int nth, char *line, size_t len)
+{
+	assert_int_equal(cst_signal(d, SIGUSR1), 0);
+	assert_int_equal(cst_log_line(d, ": stats ", nth, line, len,
+	    CST_WAIT_MS), 0);
+	print_message("%s\n", line);
+}
+
+/*
+ * A client of a burst: 1 when the session echoes, 0 when it was cut
+ * without a byte; fails the test on anything else (a timeout).
+ */
+static int
+burst_client_served(int fd)
+{
+	unsigned char got[8];
+	int how = -1;
+
+	if (cst_send_all(fd, "q", 1, CST_WAIT_MS) == 0 &&
+	    cst_recv_exact(fd, got, 1, CST_WAIT_MS) == 1) {
+		assert_int_equal(got[0], 'Q');
+		return 1;
+	}
+	/* Nothing came: that must be the end of the stream, not a wait. */
+	assert_int_equal(cst_recv_eof(fd, got, sizeof(got), 100, &how), 0);
+	assert_true(how == 0 || how == ECONNRESET);
+	return 0;
+}
+
+/* ---- allow / deny ----------------------------------------------------- */
+
+static void
+test_deny(void **state)
+{
+	struct cst_daemon *d = *state;
+	int fd;
+
+	cst_must_start_default(d, "deny = ( \"127.0.0.1\" );");
+	expect_refused(d, V4, "acl");
+	fd = served(d, V6);
+	close(fd);
+}
+
+static void
+test_allow(void **state)
+{
+	struct cst_daemon *d = *state;
+	int fd;
+
+	cst_must_start_default(d, "allow = ( \"::1/128\" );");
+	expect_refused(d, V4, "acl");
+	fd = served(d, V6);
+	close(fd);
+}
+
+static void
+test_deny_wins(void **state)
+{
+	struct cst_daemon *d = *state;
+	int fd;
+
+	cst_must_start_default(d, "allow = ( \"127.0.0.1\", \"::1\" );\n"
+	    "deny = ( \"127.0.0.0/8\" );");
+	expect_refused(d, V4, "acl");
+	fd = served(d, V6);
+	close(fd);
+}
+
+/* ---- concurrent limits ------------------------------------------------- */
+
+static void
+test_max_clients_per_host(void **state)
+{
+	struct cst_daemon *d = *state;
+	int a, b, c, e;
+
+	cst_must_start_default(d, "max_clients_per_host = 2;\n"
+	    "host_prefix_ipv4 = 32;");
+	a = served(d, V4);
+	b = served(d, V4);
+	expect_refused(d, V4, "max_clients_per_host");
+	/* Another host is not affected by 127.0.0.1's limit. */
+	c = served(d, V6);
+	roundtrip(a, "first still here");
+	/* A slot frees once a session has ended (its close line). */
+	close_session(d, V4, a);
+	e = served(d, V4);
+	roundtrip(b, "second still here");
+	close(b);
+	close(c);
+	close(e);
+}
+
+/* ---- rates --------------------------------------------------------------- */
+
+/*
+ * Open n connections from the addresses of addrs (cycled), as fast as
+ * possible; fds[] gets them.  Returns the burst's duration in ms.
+ */
+static int64_t
+burst(struct cst_daemon *d, const char *const *addrs, size_t naddrs,
+    int *fds, size_t n)
+{
+	int64_t t0 = cst_now_ms();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fds[i] = cst_must_connect(addrs[i % naddrs], d->port);
+	return cst_now_ms() - t0;
+}
+
+/*
+ * max_connection_rate = 5: the bucket holds one second's worth (5 tokens)
+ * and starts full, and refills at 5/s; a burst of ~100 ms adds half a
+ * token.  So 5 (or 6) are served; 4..7 leaves room for clock rounding and
+ * a slow machine, while no rate limit (20) or a per-second counter reset
+ * at the wrong time (10) fails.
+ */
+static void
+test_rate(void **state)
+{
+	static const char *const addrs[] = { V4 };
+	struct cst_daemon *d = *state;
+	char line[1024];
+	int fds[NRATE], i, nserved = 0;
+	int64_t ms;
+
+	cst_must_start_default(d, "max_connection_rate = 5;");
+	ms = burst(d, addrs, 1, fds, NRATE);
+	for (i = 0; i < NRATE; i++)
+		nserved += burst_client_served(fds[i]);
+	print_message("burst of %d in %lld ms: %d served\n", NRATE,
+	    (long long)ms, nserved);
+	assert_true(nserved >= 4 && nserved <= 7);
+	assert_int_equal(cst_log_wait(d, " reason=rate", CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_count(d, " reason=rate_per_host"), 0);
+	stats_line(d, 1, line, sizeof(line));
+	assert_int_equal(cst_field_num(line, "accepted"), nserved);
+	assert_int_equal(cst_field_num(line, "refused_rate"), NRATE - nserved);
+	for (i = 0; i < NRATE; i++)
+		close(fds[i]);
+}
+
+/*
+ * max_connection_rate_per_host = 3: 127.0.0.1's bucket (3, refilled at
+ * 3/s) runs dry in the burst, while ::1, another host, has its own.
+ */
+static void
+test_rate_per_host(void **state)
+{
+	/* Interleaved: ::1's connections come while 127.0.0.1 is limited. */
+	static const char *const addrs[] = { V4, V4, V4, V6 };
+	enum { N = NPERHOST_V4 + NPERHOST_V6 + 1 };
+	struct cst_daemon *d = *state;
+	char line[1024], needle[64];
+	int fds[N], i, v4 = 0, v6 = 0, n4 = 0, n6 = 0;
+	int64_t ms;
+
+	cst_must_start_default(d, "max_connection_rate_per_host = 3;");
+	ms = burst(d, addrs, 4, fds, N);
+	for (i = 0; i < N; i++) {
+		int is6 = strcmp(addrs[i % 4], V6) == 0, ok;
+
+		ok = burst_client_served(fds[i]);
+		v4 += !is6 && ok;
+		v6 += is6 && ok;
+		n4 += !is6;
+		n6 += is6;
+	}
+	print_message("burst of %d in %lld ms: 127.0.0.1 %d of %d served, "
+	    "::1 %d of %d\n", N, (long long)ms, v4, n4, v6, n6);
+	/* 3 tokens, plus a third of one per 100 ms of burst. */
+	assert_true(v4 >= 3 && v4 <= 4);
+	assert_int_equal(v6, n6);
+	assert_int_equal(cst_log_wait(d, "refused peer=127.0.0.1:",
+	    CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_count(d, " reason=rate_per_host"), n4 - v4);
+	assert_int_equal(cst_log_count(d, "refused peer=[::1]"), 0);
+	snprintf(needle, sizeof(needle), "open peer=[::1]:");
+	assert_int_equal(cst_log_count(d, needle), n6);
+	stats_line(d, 1, line, sizeof(line));
+	assert_int_equal(cst_field_num(line, "refused_rate_per_host"),
+	    n4 - v4);
+	assert_int_equal(cst_field_num(line, "refused_rate"), 0);
+	for (i = 0; i < N; i++)
+		close(fds[i]);
+}
+
+/* ---- a flood --------------------------------------------------------------- */
+
+/* Sum of N over every "refused: N similar suppressed" line. */
+static long
+suppressed_sum(struct cst_daemon *d, int *nlines)
+{
+	char *text = cst_log_read(d), *p;
+	long sum = 0;
+	unsigned long n;
+	int used;
+
+	*nlines = 0;
+	for (p = text; p != NULL && (p = strstr(p, "refused: ")) != NULL;
+	    p += used) {
+		used = 9;
+		if (sscanf(p, "refused: %lu similar suppressed%n", &n,
+		    &used) == 1 && used > 9) {
+			sum += (long)n;
+			(*nlines)++;
+		}
+	}
+	free(text);
+	return sum;
+}
+
+/*
+ * max_clients = 1 with one session held: a burst of 200 is refused whole,
+ * the log holds at most ten refused lines a second and says how many it
+ * left out, and the daemon serves again once the slot is free.
+ */
+static void
+test_flood(void **state)
+{
+	static const char *const addrs[] = { V4 };
+	struct cst_daemon *d = *state;
+	int *fds = calloc(NFLOOD, sizeof(*fds));
+	char line[1024];
+	int held, i, nserved = 0, nsum = 0, logged;
+	long sum = 0;
+	int64_t ms, end;
+
+	assert_non_null(fds);
+	/* A backlog that holds the whole burst: no SYN is dropped. */
+	cst_must_start_default(d, "max_clients = 1;\nbacklog = 1024;");
+	held = served(d, V4);
+	ms = burst(d, addrs, 1, fds, NFLOOD);
+	for (i = 0; i < NFLOOD; i++) {
+		expect_cut(fds[i]);
+		close(fds[i]);
+	}
+	print_message("flood of %d in %lld ms\n", NFLOOD, (long long)ms);
+	assert_true(cst_alive(d));
+	/* The summary comes with the first loop turn of the next second. */
+	end = cst_now_ms() + SUMMARY_MS;
+	do {
+		cst_sleep_ms(50);
+		sum = suppressed_sum(d, &nsum);
+		logged = cst_log_count(d, "refused peer=");
+	} while (logged + sum < NFLOOD && cst_now_ms() < end);
+	print_message("%d refused lines logged, %ld suppressed in %d "
+	    "summaries\n", logged, sum, nsum);
+	assert_true(nsum >= 1);
+	assert_int_equal(logged + sum, NFLOOD);
+	/*
+	 * Ten a second: the burst lasts well under a second but may straddle
+	 * a second boundary, so two seconds' worth at most.
+	 */
+	assert_true(logged >= 10 && logged <= 20);
+	assert_int_equal(cst_log_count(d, " reason=max_clients"), logged);
+	stats_line(d, 1, line, sizeof(line));
+	assert_int_equal(cst_field_num(line, "refused_max_clients"), NFLOOD);
+	assert_int_equal(cst_field_num(line, "refused"), NFLOOD);
+	assert_int_equal(cst_field_num(line, "accepted"), 1);
+	/* Still serving once the held session is gone. */
+	roundtrip(held, "held through the flood");
+	close_session(d, V4, held);
+	assert_int_equal(cst_echo_once(V4, d->port, "after the flood"), 0);
+	nserved = cst_log_count(d, "open peer=");
+	assert_int_equal(nserved, 2);
+	free(fds);
+}
+
+/* ---- reload ------------------------------------------------------------------ */
+
+static void
+test_reload_limits(void **state)
+{
+	struct cst_daemon *d = *state;
+	int first, second, third;
+
+	cst_must_init(d);
+	cst_must_conf(d, "max_clients = 1;");
+	cst_must_start(d, cst_binary(0), NULL, NULL, 2);
+	first = served(d, V4);
+	expect_refused(d, V6, "max_clients");
+	cst_must_conf(d, "max_clients = 3;");
+	assert_int_equal(cst_signal(d, SIGHUP), 0);
+	assert_int_equal(cst_log_wait(d, "reload ok", CST_WAIT_MS), 0);
+	second = served(d, V6);
+	third = served(d, V4);
+	/* The first session was untouched by the reload. */
+	roundtrip(first, "first after reload");
+	expect_refused(d, V6, "max_clients");
+	close(first);
+	close(second);
+	close(third);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_deny, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_allow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deny_wins, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_max_clients_per_host,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_per_host, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_limits, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
