@@ -33,26 +33,6 @@
 #define NO_CAPS		"0000000000000000"
 #define BIND_CAP	"0000000000000400"	/* CAP_NET_BIND_SERVICE */
 
-static int
-setup(void **state)
-{
-	struct cst_daemon *d = calloc(1, sizeof(*d));
-
-	assert_non_null(d);
-	*state = d;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct cst_daemon *d = *state;
-
-	cst_cleanup(d);
-	free(d);
-	return 0;
-}
-
 static void
 assert_field(pid_t pid, const char *field, const char *want)
 {
@@ -76,18 +56,6 @@ assert_confined(pid_t pid)
 	assert_field(pid, "CapInh", NO_CAPS);
 	assert_field(pid, "CapBnd", NO_CAPS);
 	assert_field(pid, "CapAmb", NO_CAPS);
-}
-
-static void
-roundtrip(int fd, const char *text)
-{
-	size_t len = strlen(text);
-	unsigned char want[128], got[128];
-
-	cst_toggle((const unsigned char *)text, want, len);
-	assert_int_equal(cst_send_all(fd, text, len, CST_WAIT_MS), 0);
-	assert_int_equal(cst_recv_exact(fd, got, len, CST_WAIT_MS), len);
-	assert_memory_equal(got, want, len);
 }
 
 /* The session serving the connection fd (found by its `open` line). */
@@ -247,7 +215,7 @@ test_session(void **state)
 	cst_must_start_default(d, NULL);
 	fd = cst_must_connect("::1", d->port);
 	/* Once it has answered, the session is past its lock-down. */
-	roundtrip(fd, "locked down?");
+	cst_roundtrip(fd, "locked down?");
 	pid = session_pid(d, "::1", fd);
 	assert_true(pid > 1 && pid != d->pid);
 	assert_confined(pid);
@@ -256,7 +224,7 @@ test_session(void **state)
 	tcp = tcp_inode("/proc/net/tcp6", d->port, cst_local_port(fd));
 	assert_fds(pid, tcp);
 	assert_nodelay(pid, tcp);
-	roundtrip(fd, "still serving");
+	cst_roundtrip(fd, "still serving");
 	close(fd);
 }
 
@@ -301,7 +269,7 @@ test_low_port(void **state)
 	assert_true(strcmp(eff, BIND_CAP) == 0 || strcmp(eff, NO_CAPS) == 0);
 	/* The master's capability never reaches a session. */
 	fd = cst_must_connect("127.0.0.1", d->port);
-	roundtrip(fd, "session");
+	cst_roundtrip(fd, "session");
 	pid = session_pid(d, "127.0.0.1", fd);
 	assert_confined(pid);
 	assert_field(pid, "CapEff", NO_CAPS);
@@ -381,12 +349,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_master, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_session, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_low_port, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_sandbox_violation, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_master, cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_session, cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_low_port, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_sandbox_violation, cst_setup,
+		    cst_teardown),
 	};
 
 	if (!cst_is_root()) {

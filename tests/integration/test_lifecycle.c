@@ -28,39 +28,6 @@
 #define DRAIN_LEN	(64 * 1024)
 #define DRAIN_READ	(16 * 1024)
 
-static int
-setup(void **state)
-{
-	struct cst_daemon *d = calloc(1, sizeof(*d));
-
-	assert_non_null(d);
-	*state = d;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct cst_daemon *d = *state;
-
-	cst_cleanup(d);
-	free(d);
-	return 0;
-}
-
-static void
-roundtrip(int fd, const char *text)
-{
-	size_t len = strlen(text);
-	unsigned char want[256], got[256];
-
-	assert_true(len <= sizeof(got));
-	cst_toggle((const unsigned char *)text, want, len);
-	assert_int_equal(cst_send_all(fd, text, len, CST_WAIT_MS), 0);
-	assert_int_equal(cst_recv_exact(fd, got, len, CST_WAIT_MS), len);
-	assert_memory_equal(got, want, len);
-}
-
 /* Wait until fd has want bytes queued unread (the server sent them all). */
 static void
 wait_queued(int fd, int want)
@@ -236,11 +203,11 @@ test_sigusr1_stats(void **state)
 
 	cst_must_start_default(d, NULL);
 	a = cst_must_connect("127.0.0.1", d->port);
-	roundtrip(a, "first");
+	cst_roundtrip(a, "first");
 	close(a);
 	assert_int_equal(cst_log_wait(d, " reason=eof", CST_WAIT_MS), 0);
 	b = cst_must_connect("::1", d->port);
-	roundtrip(b, "second");
+	cst_roundtrip(b, "second");
 	assert_int_equal(cst_signal(d, SIGUSR1), 0);
 	assert_int_equal(cst_log_line(d, ": stats ", 1, line, sizeof(line),
 	    CST_WAIT_MS), 0);
@@ -251,7 +218,7 @@ test_sigusr1_stats(void **state)
 	/* One line per signal. */
 	cst_sleep_ms(200);
 	assert_int_equal(cst_log_count(d, ": stats "), 1);
-	roundtrip(b, "still served");
+	cst_roundtrip(b, "still served");
 	close(b);
 }
 
@@ -265,7 +232,7 @@ test_sighup_broken(void **state)
 
 	cst_must_start_default(d, NULL);
 	fd = cst_must_connect("::1", d->port);
-	roundtrip(fd, "before");
+	cst_roundtrip(fd, "before");
 	snprintf(text, sizeof(text),
 	    "listen = ( { host = \"127.0.0.1\"; port = %d; },\n"
 	    "           { host = \"::1\"; port = %d; } );\n"
@@ -277,7 +244,7 @@ test_sighup_broken(void **state)
 	assert_int_equal(cst_log_wait(d, needle, CST_WAIT_MS), 0);
 	assert_int_equal(cst_log_count(d, "reload ok"), 0);
 	assert_true(cst_alive(d));
-	roundtrip(fd, "after");
+	cst_roundtrip(fd, "after");
 	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "new one"), 0);
 	close(fd);
 }
@@ -292,7 +259,7 @@ test_sighup_new_port(void **state)
 
 	cst_must_start_default(d, NULL);
 	fd = cst_must_connect("127.0.0.1", d->port);
-	roundtrip(fd, "before reload");
+	cst_roundtrip(fd, "before reload");
 	do
 		p2 = cst_free_port(0, 0);
 	while (p2 == d->port);
@@ -311,7 +278,7 @@ test_sighup_new_port(void **state)
 	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "old port"), 0);
 	assert_int_equal(cst_echo_once("::1", d->port, "old port v6"), 0);
 	/* The session in progress is untouched. */
-	roundtrip(fd, "after reload");
+	cst_roundtrip(fd, "after reload");
 	close(fd);
 }
 
@@ -388,10 +355,10 @@ test_idle_timeout(void **state)
 	/* Busy: a byte every 400 ms for 2 s keeps the session alive. */
 	fd = cst_must_connect("127.0.0.1", d->port);
 	for (i = 0; i < 5; i++) {
-		roundtrip(fd, "k");
+		cst_roundtrip(fd, "k");
 		cst_sleep_ms(400);
 	}
-	roundtrip(fd, "still alive");
+	cst_roundtrip(fd, "still alive");
 	/* Then silent: closed after one second. */
 	t0 = cst_now_ms();
 	assert_int_equal(cst_recv_eof(fd, buf, sizeof(buf), CST_WAIT_MS, &how),
@@ -437,21 +404,21 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sigterm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sigint, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_shutdown_timeout, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_sigusr1_stats, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_sighup_broken, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_sighup_new_port, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_pidfile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_timeout, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_byte_limit, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_sigterm, cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_sigint, cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_shutdown_timeout, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_sigusr1_stats, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_sighup_broken, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_sighup_new_port, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_pidfile, cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_byte_limit, cst_setup,
+		    cst_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

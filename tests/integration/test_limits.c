@@ -32,45 +32,12 @@
 #define NPERHOST_V6	3
 #define SUMMARY_MS	3000	/* the summary follows the second's end */
 
-static int
-setup(void **state)
-{
-	struct cst_daemon *d = calloc(1, sizeof(*d));
-
-	assert_non_null(d);
-	*state = d;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct cst_daemon *d = *state;
-
-	cst_cleanup(d);
-	free(d);
-	return 0;
-}
-
 /* "127.0.0.1:PORT" or "[::1]:PORT", as the daemon writes a peer. */
 static void
 peer_name(const char *addr, int fd, char *buf, size_t len)
 {
 	snprintf(buf, len, strchr(addr, ':') ? "[%s]:%d" : "%s:%d", addr,
 	    cst_local_port(fd));
-}
-
-static void
-roundtrip(int fd, const char *text)
-{
-	size_t len = strlen(text);
-	unsigned char want[256], got[256];
-
-	assert_true(len <= sizeof(got));
-	cst_toggle((const unsigned char *)text, want, len);
-	assert_int_equal(cst_send_all(fd, text, len, CST_WAIT_MS), 0);
-	assert_int_equal(cst_recv_exact(fd, got, len, CST_WAIT_MS), len);
-	assert_memory_equal(got, want, len);
 }
 
 /* The client sees the end at once, without a byte: EOF or a reset. */
@@ -112,7 +79,7 @@ served(struct cst_daemon *d, const char *addr)
 	char peer[80], needle[160], line[512];
 	int fd = cst_must_connect(addr, d->port);
 
-	roundtrip(fd, "Served?");
+	cst_roundtrip(fd, "Served?");
 	peer_name(addr, fd, peer, sizeof(peer));
 	snprintf(needle, sizeof(needle), "open peer=%s ", peer);
 	assert_int_equal(cst_log_line(d, needle, 1, line, sizeof(line),
@@ -217,11 +184,11 @@ test_max_clients_per_host(void **state)
 	expect_refused(d, V4, "max_clients_per_host");
 	/* Another host is not affected by 127.0.0.1's limit. */
 	c = served(d, V6);
-	roundtrip(a, "first still here");
+	cst_roundtrip(a, "first still here");
 	/* A slot frees once a session has ended (its close line). */
 	close_session(d, V4, a);
 	e = served(d, V4);
-	roundtrip(b, "second still here");
+	cst_roundtrip(b, "second still here");
 	close(b);
 	close(c);
 	close(e);
@@ -396,7 +363,7 @@ test_flood(void **state)
 	assert_int_equal(cst_field_num(line, "refused"), NFLOOD);
 	assert_int_equal(cst_field_num(line, "accepted"), 1);
 	/* Still serving once the held session is gone. */
-	roundtrip(held, "held through the flood");
+	cst_roundtrip(held, "held through the flood");
 	close_session(d, V4, held);
 	assert_int_equal(cst_echo_once(V4, d->port, "after the flood"), 0);
 	nserved = cst_log_count(d, "open peer=");
@@ -423,7 +390,7 @@ test_reload_limits(void **state)
 	second = served(d, V6);
 	third = served(d, V4);
 	/* The first session was untouched by the reload. */
-	roundtrip(first, "first after reload");
+	cst_roundtrip(first, "first after reload");
 	expect_refused(d, V6, "max_clients");
 	close(first);
 	close(second);
@@ -434,18 +401,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_deny, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_allow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deny_wins, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_deny, cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_allow, cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_deny_wins, cst_setup,
+		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_max_clients_per_host,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rate_per_host, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_flood, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reload_limits, setup,
-		    teardown),
+		    cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_rate, cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_rate_per_host, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_flood, cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_reload_limits, cst_setup,
+		    cst_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,26 +25,6 @@
 #define CLIENT_LEN	(64u * 1024)
 #define NSESSIONS	200
 
-static int
-setup(void **state)
-{
-	struct cst_daemon *d = calloc(1, sizeof(*d));
-
-	assert_non_null(d);
-	*state = d;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct cst_daemon *d = *state;
-
-	cst_cleanup(d);
-	free(d);
-	return 0;
-}
-
 /* Send len bytes, expect the toggled bytes back on the same connection. */
 static void
 roundtrip(int fd, const unsigned char *out, size_t len)
@@ -371,24 +351,24 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_all_byte_values, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_big_stream, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_half_close, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_no_nagle_delay, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_clients, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_all_byte_values, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_big_stream, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_half_close, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_no_nagle_delay, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_clients, cst_setup,
+		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_localhost_both_families,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_zombies, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_close_line_counts, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_max_clients, setup,
-		    teardown),
+		    cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_no_zombies, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_close_line_counts, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_max_clients, cst_setup,
+		    cst_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

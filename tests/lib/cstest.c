@@ -939,3 +939,38 @@ cst_proc_status(pid_t pid, const char *field, char *buf, size_t len)
 	free(text);
 	return 0;
 }
+
+int
+cst_setup(void **state)
+{
+	struct cst_daemon *d = calloc(1, sizeof(*d));
+
+	assert_non_null(d);
+	*state = d;
+	return 0;
+}
+
+int
+cst_teardown(void **state)
+{
+	struct cst_daemon *d = *state;
+
+	cst_cleanup(d);
+	free(d);
+	return 0;
+}
+
+void
+cst_roundtrip(int fd, const char *text)
+{
+	size_t len = strlen(text);
+	unsigned char *want = malloc(len + 1), *got = malloc(len + 1);
+
+	assert_true(want != NULL && got != NULL);
+	cst_toggle((const unsigned char *)text, want, len);
+	assert_int_equal(cst_send_all(fd, text, len, CST_WAIT_MS), 0);
+	assert_int_equal(cst_recv_exact(fd, got, len, CST_WAIT_MS), len);
+	assert_memory_equal(got, want, len);
+	free(want);
+	free(got);
+}

@@ -42,6 +42,9 @@ int cst_free_port(int lo, int hi);
 
 /* Fresh temporary directory (mode 0755 so the dropped daemon can read). */
 void cst_must_init(struct cst_daemon *d);
+/* cmocka fixtures: *state is a fresh struct cst_daemon, cleaned up after. */
+int cst_setup(void **state);
+int cst_teardown(void **state);
 /*
  * Write d->conf: listen on 127.0.0.1 and ::1 port d->port (not "localhost":
  * some /etc/hosts lack ::1), user "nobody", then extra (more settings).
@@ -128,6 +131,8 @@ void cst_toggle(const unsigned char *in, unsigned char *out, size_t len);
 void cst_random(unsigned char *buf, size_t len, uint64_t seed);
 /* connect + send + receive the toggled bytes + half-close + EOF; 0 or -1. */
 int cst_echo_once(const char *addr, int port, const char *text);
+/* Send text on fd and assert that exactly its toggled form comes back. */
+void cst_roundtrip(int fd, const char *text);
 
 /* ---- processes -------------------------------------------------------- */
 
