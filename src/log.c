@@ -63,7 +63,7 @@ log_level(void)
  * control characters are written as \ooo and the line is bounded: nothing
  * can forge a second log line or a terminal escape.
  */
-static void
+void
 log_escape(const char *in, char *out, size_t len)
 {
 	size_t o = 0;

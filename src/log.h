@@ -22,6 +22,8 @@ void log_configure(int facility, int level);
 /* While starting, failures also go to stderr so the invoking shell sees them. */
 void log_startup_stderr(int on);
 int log_level(void);
+/* Copy in to out (len bytes) with control characters written as \ooo. */
+void log_escape(const char *in, char *out, size_t len);
 
 void log_err(const char *fmt, ...) LOG_FMT(1, 2);
 void log_errx(const char *fmt, ...) LOG_FMT(1, 2);

@@ -54,8 +54,12 @@ main(int argc, char **argv)
 	log_init(o.to_stderr, LOG_DAEMON, o.debug ? LOG_DEBUG : -1);
 	log_startup_stderr(1);
 	if (cfg_load(o.config, &cfg, err, sizeof(err)) == -1) {
-		/* The bare FILE:LINE: message line, as -t promises. */
-		fprintf(stderr, "%s\n", err);
+		char line[CFG_ERRLEN * 4];
+
+		/* The bare FILE:LINE: message line, as -t promises; a file
+		 * name with a newline in it must not make it two lines. */
+		log_escape(err, line, sizeof(line));
+		fprintf(stderr, "%s\n", line);
 		if (!o.to_stderr && !o.test && !o.dump) {
 			log_startup_stderr(0);
 			log_errx("%s", err);

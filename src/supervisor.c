@@ -475,10 +475,16 @@ static void
 sup_reload(void)
 {
 	struct cfg *next;
-	char err[CFG_ERRLEN];
+	char err[CFG_ERRLEN], state[64];
+	struct timespec ts;
 	int status;
 
-	dmn_notify("RELOADING=1");
+	/* MONOTONIC_USEC lets systemd's notify-reload tell this reload
+	 * from an older one. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%lld",
+	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	dmn_notify(state);
 	if ((next = malloc(sizeof(*next))) == NULL) {
 		log_err("reload failed: %s", sup.cfg->path);
 		goto out;

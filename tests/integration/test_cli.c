@@ -139,6 +139,24 @@ test_check_bad_files(void **state)
 	}
 }
 
+/* A file name with a newline in it still gives one line, escaped. */
+static void
+test_check_escapes_name(void **state)
+{
+	struct cst_daemon *d = *state;
+	char path[CST_PATHLEN + 32], want[CST_PATHLEN + 32];
+	char *err;
+
+	snprintf(path, sizeof(path), "%s/bad\nname.conf", d->dir);
+	snprintf(want, sizeof(want), "%s/bad\\012name.conf:2: ", d->dir);
+	cst_must_write(path, "\nbacklog = 0;\n");
+	assert_int_equal(run(d, NULL, &err, "-t", "-c", path, NULL), 78);
+	print_message("stderr: %s", err);
+	assert_int_equal(count_lines(err), 1);
+	assert_non_null(strstr(err, want));
+	free(err);
+}
+
 /* Find "key = value" in a dump, whatever the spacing. */
 static int
 has_setting(const char *text, const char *key, const char *value)
@@ -440,6 +458,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_check_shipped, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_check_bad_files, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_check_escapes_name, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_version, setup,

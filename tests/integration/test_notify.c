@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -148,12 +149,12 @@ has_line(const char *msg, const char *want)
  * else is expected in between: the daemon sends no other state.
  */
 static void
-expect_message(struct notify_test *t, const char *want)
+expect_message_buf(struct notify_test *t, const char *want, char *buf,
+    size_t len)
 {
-	char buf[1024];
 	pid_t pid;
 
-	if (next_message(t, buf, sizeof(buf), &pid, CST_WAIT_MS) == -1) {
+	if (next_message(t, buf, len, &pid, CST_WAIT_MS) == -1) {
 		cst_log_dump(&t->d);
 		fail_msg("no %s from the daemon", want);
 	}
@@ -161,6 +162,24 @@ expect_message(struct notify_test *t, const char *want)
 	if (!has_line(buf, want))
 		fail_msg("expected %s, got '%s'", want, buf);
 	assert_int_equal(pid, t->d.pid);
+}
+
+static void
+expect_message(struct notify_test *t, const char *want)
+{
+	char buf[1024];
+
+	expect_message_buf(t, want, buf, sizeof(buf));
+}
+
+/* CLOCK_MONOTONIC in microseconds, as systemd reads MONOTONIC_USEC. */
+static long long
+mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Nothing more arrives within ms. */
@@ -178,8 +197,9 @@ static void
 notify_cycle(struct notify_test *t, int abstract)
 {
 	struct cst_daemon *d = &t->d;
-	char env0[256];
+	char env0[256], buf[1024], *p;
 	const char *env[2] = { env0, NULL };
+	long long usec, sent_usec;
 	int status;
 
 	cst_must_init(d);
@@ -193,8 +213,18 @@ notify_cycle(struct notify_test *t, int abstract)
 	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "Ready v4"), 0);
 	assert_int_equal(cst_echo_once("::1", d->port, "Ready v6"), 0);
 
+	sent_usec = mono_usec();
 	assert_int_equal(cst_signal(d, SIGHUP), 0);
-	expect_message(t, "RELOADING=1");
+	expect_message_buf(t, "RELOADING=1", buf, sizeof(buf));
+	/*
+	 * systemd (Type=notify-reload) takes a reload as begun only if it
+	 * carries a MONOTONIC_USEC no earlier than the SIGHUP it sent.
+	 */
+	p = strstr(buf, "MONOTONIC_USEC=");
+	assert_non_null(p);
+	usec = strtoll(p + strlen("MONOTONIC_USEC="), NULL, 10);
+	assert_true(usec >= sent_usec);
+	assert_true(usec <= mono_usec());
 	expect_message(t, "READY=1");
 	assert_int_equal(cst_log_count(d, "reload ok"), 1);
 	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "reloaded"), 0);
