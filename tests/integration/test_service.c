@@ -5,6 +5,7 @@
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
+#include <dirent.h>
 #endif
 
 #include <errno.h>
@@ -253,15 +254,36 @@ test_localhost_both_families(void **state)
 	assert_int_equal(cst_echo_once("::1", d->port, "Hello, v6!"), 0);
 }
 
-/* 200 sessions later, no zombie is left behind. */
+/* Descriptors the master holds now. */
+static int
+master_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	if ((dir = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(dir)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+/* 200 sessions later, no zombie and no descriptor is left behind. */
 static void
 test_no_zombies(void **state)
 {
 	struct cst_daemon *d = *state;
-	int i, n, zombies = -1;
+	int i, n, zombies = -1, fds;
 	int64_t end;
 
 	cst_must_start_default(d, NULL);
+	/* Once listening, the master's descriptors are all in place. */
+	fds = master_fds(d->pid);
+	assert_true(fds > 0);
 	for (i = 0; i < NSESSIONS; i++)
 		assert_int_equal(cst_echo_once(i % 2 ? "::1" : "127.0.0.1",
 		    d->port, "zombie?"), 0);
@@ -281,6 +303,7 @@ test_no_zombies(void **state)
 	print_message("daemon children after %d sessions: %d (%d zombies)\n",
 	    NSESSIONS, n, zombies);
 	assert_int_equal(zombies, 0);
+	assert_int_equal(master_fds(d->pid), fds);
 	assert_true(cst_alive(d));
 }
 
