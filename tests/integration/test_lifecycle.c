@@ -374,6 +374,29 @@ test_idle_timeout(void **state)
 	close(fd);
 }
 
+/*
+ * idle_timeout also covers a client that sends but stops reading: its
+ * session is stuck writing, moves no byte, and is closed all the same.
+ */
+static void
+test_idle_timeout_not_reading(void **state)
+{
+	struct cst_daemon *d = *state;
+	char line[512], reason[32];
+	int fd;
+
+	cst_must_start_default(d, "idle_timeout = 1;");
+	fd = cst_must_connect("::1", d->port);
+	stuff(fd);
+	close_line(d, "::1", fd, line, sizeof(line));
+	assert_int_equal(cst_field(line, "reason", reason, sizeof(reason)), 0);
+	assert_string_equal(reason, "idle_timeout");
+	/* It did echo what it could before the client stopped reading. */
+	assert_true(cst_field_num(line, "out") > 0);
+	assert_true(cst_alive(d));
+	close(fd);
+}
+
 /* max_session_bytes = 1000: exactly 1000 bytes echoed, then closed. */
 static void
 test_byte_limit(void **state)
@@ -415,6 +438,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sighup_new_port, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_pidfile, cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout_not_reading,
+		    cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_byte_limit, cst_setup,
