@@ -228,6 +228,40 @@ test_session(void **state)
 	close(fd);
 }
 
+/*
+ * Started by an ordinary account: that account is kept (with a notice),
+ * and the rest of the hardening still applies to master and sessions.
+ */
+static void
+test_not_root(void **state)
+{
+	struct cst_daemon *d = *state;
+	pid_t pid;
+	int fd;
+
+	cst_must_init(d);
+	cst_must_conf(d, NULL);
+	d->run_uid = 65534;
+	d->run_gid = 65534;
+	cst_must_start(d, cst_binary(0), NULL, NULL, 2);
+	assert_int_equal(cst_log_wait(d, "privileges: not started as root",
+	    CST_WAIT_MS), 0);
+	fd = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(fd, "unprivileged");
+	pid = session_pid(d, "127.0.0.1", fd);
+	assert_true(pid > 1 && pid != d->pid);
+	for (int i = 0; i < 2; i++) {
+		pid_t p = i == 0 ? d->pid : pid;
+
+		assert_field(p, "Uid", NOBODY_IDS);
+		assert_field(p, "NoNewPrivs", "1");
+		assert_field(p, "Seccomp", "2");
+		assert_field(p, "CapEff", NO_CAPS);
+		assert_field(p, "CapPrm", NO_CAPS);
+	}
+	close(fd);
+}
+
 /* Listen config for two ports on both loopbacks. */
 static void
 two_ports_conf(struct cst_daemon *d, int p1, int p2)
@@ -351,6 +385,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_master, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_session, cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_not_root, cst_setup,
+		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_low_port, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_sandbox_violation, cst_setup,

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <netinet/in.h>
@@ -263,9 +264,13 @@ child_exec(const char *const *argv)
 	_exit(127);
 }
 
-/* Fork argv with stdout to fdout and stderr to fderr; the pid. */
+/*
+ * Fork argv with stdout to fdout and stderr to fderr, as uid/gid when uid
+ * is not 0 (a start by an ordinary account); the pid.
+ */
 static pid_t
-spawn(const char *const *argv, const char *const *env, int fdout, int fderr)
+spawn(const char *const *argv, const char *const *env, int fdout, int fderr,
+    uid_t uid, gid_t gid)
 {
 	pid_t pid = fork();
 
@@ -276,6 +281,9 @@ spawn(const char *const *argv, const char *const *env, int fdout, int fderr)
 		dup2(null, 0);
 		dup2(fdout, 1);
 		dup2(fderr, 2);
+		if (uid != 0 && (setgroups(0, NULL) == -1 || setgid(gid) == -1 ||
+		    setuid(uid) == -1))
+			_exit(126);
 		child_env(env);
 		child_exec(argv);
 	}
@@ -334,7 +342,7 @@ cst_run(const char *dir, const char *const *argv, const char *const *env,
 	fo = open(pout, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	fe = open(perr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	assert_true(fo != -1 && fe != -1);
-	status = wait_bounded(spawn(argv, env, fo, fe), timeout_ms);
+	status = wait_bounded(spawn(argv, env, fo, fe, 0, 0), timeout_ms);
 	close(fo);
 	close(fe);
 	if (out != NULL)
@@ -358,7 +366,7 @@ cst_must_start(struct cst_daemon *d, const char *binary,
 	argv[n] = NULL;
 	fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	assert_true(fd != -1);
-	d->pid = spawn(argv, env, fd, fd);
+	d->pid = spawn(argv, env, fd, fd, d->run_uid, d->run_gid);
 	close(fd);
 	if (cst_log_wait_n(d, "listening on ", nlisten, CST_WAIT_MS) == 0)
 		return;

@@ -29,6 +29,8 @@ struct cst_daemon {
 	int	port;			/* free on 127.0.0.1 and ::1 */
 	pid_t	pid;			/* 0: not running (or reaped) */
 	int	status;			/* wait status once reaped */
+	uid_t	run_uid;		/* not 0: started by this account */
+	gid_t	run_gid;
 };
 
 /* The binary under test: $CASESERV, or $CASESERV_TEST when test_hooks. */
