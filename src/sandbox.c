@@ -69,7 +69,7 @@ struct sbx_group {
 /* The toggle loop: bytes in and out of its socket, the report at the end. */
 static const struct sbx_call ses_io[] = {
 	ANY("read"), ANY("write"),
-	/* SECURITY: after close_range only the socket and the report pipe are
+	/* SECURITY: after close_range only the socket and the report socket are
 	 * open and nothing here can make a new descriptor, so a test on the
 	 * descriptor number would add nothing. */
 	ANY("shutdown"), ANY("close"),
@@ -118,7 +118,7 @@ static const struct sbx_group ses_policy[] = {
 /* SECURITY: never a page both writable and executable (W^X). */
 #define WX		(PROT_WRITE | PROT_EXEC)
 
-/* Accepting and serving: the accept loop, its poll, the report pipe. */
+/* Accepting and serving: the accept loop, its poll, the report socket. */
 static const struct sbx_call mst_loop[] = {
 	ANY("accept"), ANY("accept4"), ANY("poll"), ANY("ppoll"),
 	ANY("read"), ANY("readv"), ANY("write"), ANY("writev"),

@@ -2,7 +2,7 @@
  * session.h - one client connection, served by its own forked child.
  *
  * The child never logs: it tells the master how it ended with one
- * fixed-size record written to the report pipe (atomic: < PIPE_BUF), and
+ * fixed-size record sent as one datagram on the report socket, and
  * the master writes the `close` line.
  */
 #ifndef CASESERV_SESSION_H

@@ -8,7 +8,7 @@
 #include "conf.h"
 #include "listeners.h"
 
-/* Install signal handlers and the report pipe; before privileges drop. */
+/* Install signal handlers and the report socket; before privileges drop. */
 void sup_init(void);
 /*
  * Serve until SIGTERM/SIGINT, then stop gracefully.  cfg and set are the
