@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -370,6 +371,39 @@ test_max_clients(void **state)
 	close(c);
 }
 
+/*
+ * A client that sends a lot and vanishes without reading: the session's
+ * writes fail (EPIPE/ECONNRESET, never a deadly SIGPIPE), it ends with
+ * reason=reset, and the daemon serves the next client.
+ */
+static void
+test_client_vanishes(void **state)
+{
+	struct cst_daemon *d = *state;
+	static unsigned char junk[1024 * 1024];
+	struct linger lg = { 1, 0 };
+	char needle[96], line[512], reason[32];
+	int fd;
+
+	cst_must_start_default(d, NULL);
+	fd = cst_must_connect("127.0.0.1", d->port);
+	snprintf(needle, sizeof(needle), "close peer=127.0.0.1:%d ",
+	    cst_local_port(fd));
+	memset(junk, 'v', sizeof(junk));
+	(void)send(fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_NOSIGNAL);
+	/* Linger 0: close sends a reset, as a crashed client would. */
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg,
+	    sizeof(lg)), 0);
+	close(fd);
+	assert_int_equal(cst_log_line(d, needle, 1, line, sizeof(line),
+	    CST_WAIT_MS), 0);
+	print_message("%s\n", line);
+	assert_int_equal(cst_field(line, "reason", reason, sizeof(reason)), 0);
+	assert_string_equal(reason, "reset");
+	assert_int_equal(cst_log_count(d, "killed "), 0);
+	assert_int_equal(cst_echo_once("::1", d->port, "next"), 0);
+}
+
 int
 main(void)
 {
@@ -391,6 +425,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_close_line_counts, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_max_clients, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_client_vanishes, cst_setup,
 		    cst_teardown),
 	};
 
