@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include "options.h"
@@ -42,24 +43,41 @@ opt_help(void)
 }
 
 static void
-opt_usage(const char *why)
+opt_usage(const char *what, const char *why)
 {
-	if (why != NULL)
-		fprintf(stderr, "caseserv: %s\n", why);
+	fprintf(stderr, "caseserv: %s: %s\n", what, why);
 	fputs(OPT_USAGE, stderr);
 	exit(EX_USAGE);
+}
+
+/* The option getopt_long() stopped at, as the user wrote it. */
+static const char *
+opt_bad(char **argv, char *buf, size_t len)
+{
+	const char *arg = argv[optind - 1];
+
+	if (optopt != 0 && strncmp(arg, "--", 2) != 0) {
+		snprintf(buf, len, "-%c", optopt);
+		return buf;
+	}
+	return arg;
 }
 
 void
 opt_parse(int argc, char **argv, struct options *o)
 {
+	char bad[8];
 	int c;
 
 	*o = (struct options){ .config = SYSCONFDIR "/caseserv.conf" };
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:fedtThV", opt_long, NULL)) != -1) {
 		switch (c) {
-		case 'c': o->config = optarg; break;
+		case 'c':
+			if (*optarg == '\0')
+				opt_usage("-c", "empty file name");
+			o->config = optarg;
+			break;
 		case 'f': o->foreground = 1; break;
 		case 'e': o->to_stderr = 1; break;
 		case 'd': o->debug = o->foreground = o->to_stderr = 1; break;
@@ -67,12 +85,16 @@ opt_parse(int argc, char **argv, struct options *o)
 		case 'T': o->dump = 1; break;
 		case 'h': opt_help(); break;
 		case 'V': printf("caseserv %s\n", PACKAGE_VERSION); exit(EX_OK);
-		case ':': opt_usage("option needs an argument"); break;
-		default: opt_usage("unknown option"); break;
+		case ':':
+			opt_usage(opt_bad(argv, bad, sizeof(bad)), "needs an argument");
+			break;
+		default:
+			opt_usage(opt_bad(argv, bad, sizeof(bad)), "unknown option");
+			break;
 		}
 	}
 	if (optind < argc)
-		opt_usage("unexpected argument");
+		opt_usage(argv[optind], "unexpected argument");
 	if (o->test && o->dump)
-		opt_usage("-t and -T exclude each other");
+		opt_usage("-t, -T", "exclude each other");
 }

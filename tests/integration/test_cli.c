@@ -262,18 +262,28 @@ test_bad_usage(void **state)
 	struct cst_daemon *d = *state;
 	char *err;
 
+	/* Each refusal names what was wrong, then the synopsis. */
 	assert_int_equal(run(d, NULL, &err, "-x", NULL, NULL, NULL), 64);
-	assert_true(strlen(err) > 0);
+	assert_non_null(strstr(err, "caseserv: -x: unknown option\n"));
+	assert_non_null(strstr(err, "usage: caseserv [-c FILE]"));
 	free(err);
 	assert_int_equal(run(d, NULL, &err, "--no-such-option", NULL, NULL,
 	    NULL), 64);
-	assert_true(strlen(err) > 0);
+	assert_non_null(strstr(err, "--no-such-option: unknown option"));
 	free(err);
-	/* -c needs its argument. */
+	/* -c needs its argument, and a real one. */
 	assert_int_equal(run(d, NULL, &err, "-t", "-c", NULL, NULL), 64);
+	assert_non_null(strstr(err, "-c: needs an argument"));
+	free(err);
+	assert_int_equal(run(d, NULL, &err, "-t", "--config=", NULL, NULL), 64);
+	assert_non_null(strstr(err, "-c: empty file name"));
 	free(err);
 	/* The synopsis has no operands. */
 	assert_int_equal(run(d, NULL, &err, "-t", "-c", d->conf, "extra"), 64);
+	assert_non_null(strstr(err, "extra: unexpected argument"));
+	free(err);
+	assert_int_equal(run(d, NULL, &err, "-t", "-T", "-c", d->conf), 64);
+	assert_non_null(strstr(err, "exclude each other"));
 	free(err);
 }
 
