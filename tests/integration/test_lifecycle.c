@@ -397,6 +397,39 @@ test_idle_timeout_not_reading(void **state)
 	close(fd);
 }
 
+/* session_timeout = 1 ends even a busy session after ~1 s. */
+static void
+test_session_timeout(void **state)
+{
+	struct cst_daemon *d = *state;
+	char line[512], reason[32];
+	unsigned char buf[8];
+	int fd, how = -1, i;
+	int64_t t0, ms;
+
+	cst_must_start_default(d, "session_timeout = 1;");
+	fd = cst_must_connect("127.0.0.1", d->port);
+	t0 = cst_now_ms();
+	/* Busy all along: a round trip every 100 ms, until the end comes. */
+	for (i = 0; i < 100; i++) {
+		if (cst_send_all(fd, "b", 1, CST_WAIT_MS) != 0 ||
+		    cst_recv_exact(fd, buf, 1, CST_WAIT_MS) != 1)
+			break;
+		assert_int_equal(buf[0], 'B');
+		cst_sleep_ms(100);
+	}
+	(void)cst_recv_eof(fd, buf, sizeof(buf), CST_WAIT_MS, &how);
+	ms = cst_now_ms() - t0;
+	print_message("busy session ended after %lld ms (%d round trips)\n",
+	    (long long)ms, i);
+	/* Never early; the upper bound only catches "never" (shared machine). */
+	assert_true(ms >= 900 && ms < 6000);
+	close_line(d, "127.0.0.1", fd, line, sizeof(line));
+	assert_int_equal(cst_field(line, "reason", reason, sizeof(reason)), 0);
+	assert_string_equal(reason, "session_timeout");
+	close(fd);
+}
+
 /* max_session_bytes = 1000: exactly 1000 bytes echoed, then closed. */
 static void
 test_byte_limit(void **state)
@@ -440,6 +473,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pidfile, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout_not_reading,
 		    cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_session_timeout, cst_setup,
+		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_byte_limit, cst_setup,
