@@ -46,6 +46,7 @@ struct sup_session {
 static struct {
 	struct cfg		*cfg;
 	struct lsn_set		*lsn;
+	pid_t			 pid;		/* ours, for the sessions' check */
 	struct sup_session	*tab;		/* open addressing on pid */
 	size_t			 cap, active;
 	int			 stopping;
@@ -369,7 +370,7 @@ sup_spawn(int fd, const char *peer, struct adm_host *host, int64_t now)
 		.idle_timeout = sup.cfg->idle_timeout,
 		.session_timeout = sup.cfg->session_timeout,
 		.max_bytes = sup.cfg->max_session_bytes,
-		.master = getpid(),
+		.master = sup.pid,
 	};
 	struct sup_session *s;
 	sigset_t all, old;
@@ -612,6 +613,7 @@ sup_run(struct cfg *cfg, struct lsn_set *set)
 
 	sup.cfg = cfg;
 	sup.lsn = set;
+	sup.pid = getpid();
 	sup.rebuild = 1;
 	while (!sup.stopping || sup.active > 0) {
 		if (sup.rebuild) {
