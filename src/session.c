@@ -42,7 +42,7 @@ static unsigned char ses_buf[SES_BUFSIZE];
 static struct ses_report ses_rep;
 static int ses_report_fd = -1;
 static volatile sig_atomic_t ses_finishing;
-static const sigset_t ses_open_mask;	/* empty: ppoll lets SIGTERM in */
+static sigset_t ses_open_mask;		/* inside ppoll: SIGTERM comes in */
 #ifdef CASESERV_TEST_HOOKS
 static int ses_break_sandbox;
 #endif
@@ -112,37 +112,33 @@ ses_close_others(int a, int b)
 	return 0;
 }
 
-/* The master's handlers write to its self-pipe: none of that here. */
+/*
+ * The master's handlers must never run here (they write to its self-pipe
+ * and reap its children), so the signals they catch stay blocked for the
+ * session's life.  SIGTERM, the master's request to finish, is blocked
+ * too except inside ppoll() while waiting for input: it can never slip in
+ * between the check of ses_finishing and the wait.  The master blocked
+ * everything around fork(), so a SIGTERM sent in that window is pending
+ * and is delivered in the first wait.
+ */
 static int
 ses_signals(void)
 {
+	static const int masters[] = { SIGHUP, SIGINT, SIGUSR1, SIGCHLD, SIGPIPE };
 	struct sigaction sa;
 	sigset_t mask;
 
+	sigemptyset(&ses_open_mask);
+	for (size_t i = 0; i < sizeof(masters) / sizeof(masters[0]); i++)
+		sigaddset(&ses_open_mask, masters[i]);
+	mask = ses_open_mask;
+	sigaddset(&mask, SIGTERM);
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = SIG_DFL;
-	if (sigaction(SIGCHLD, &sa, NULL) == -1)
-		return -1;
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGHUP, &sa, NULL) == -1 ||
-	    sigaction(SIGUSR1, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1 ||
-	    sigaction(SIGPIPE, &sa, NULL) == -1)
-		return -1;
-	/* No SA_RESTART: SIGTERM must interrupt poll so the loop sees it. */
+	/* No SA_RESTART: SIGTERM must interrupt ppoll so the loop sees it. */
 	sa.sa_handler = ses_on_term;
 	if (sigaction(SIGTERM, &sa, NULL) == -1)
 		return -1;
-	/*
-	 * SIGTERM stays blocked except inside ppoll() while waiting for
-	 * input, so it can never slip in between the check of ses_finishing
-	 * and the wait.  The master blocked everything around fork(): a
-	 * SIGTERM sent in that window is pending and is delivered in the
-	 * first wait.
-	 */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
 	return sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 

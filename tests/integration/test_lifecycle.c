@@ -397,6 +397,38 @@ test_idle_timeout_not_reading(void **state)
 	close(fd);
 }
 
+/*
+ * Signals meant for the master do nothing to a session that receives them
+ * (a terminal hang-up reaches the whole process group): it goes on serving,
+ * and the master neither reloads nor stops.
+ */
+static void
+test_session_ignores_master_signals(void **state)
+{
+	static const int sigs[] = { SIGHUP, SIGUSR1, SIGINT, SIGCHLD, SIGPIPE };
+	struct cst_daemon *d = *state;
+	char line[512];
+	pid_t spid;
+	int fd;
+
+	cst_must_start_default(d, NULL);
+	fd = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(fd, "before");
+	assert_int_equal(cst_log_line(d, "open peer=", 1, line, sizeof(line),
+	    CST_WAIT_MS), 0);
+	spid = (pid_t)cst_field_num(line, "pid");
+	assert_true(spid > 1 && spid != d->pid);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		assert_int_equal(kill(spid, sigs[i]), 0);
+		cst_roundtrip(fd, "still here");
+	}
+	assert_int_equal(cst_log_count(d, "reload"), 0);
+	assert_int_equal(cst_log_count(d, "stats "), 0);
+	assert_int_equal(cst_log_count(d, "shutting down"), 0);
+	assert_int_equal(cst_log_count(d, "killed "), 0);
+	close(fd);
+}
+
 /* session_timeout = 1 ends even a busy session after ~1 s. */
 static void
 test_session_timeout(void **state)
@@ -472,6 +504,8 @@ main(void)
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_pidfile, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout_not_reading,
+		    cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_session_ignores_master_signals,
 		    cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_session_timeout, cst_setup,
 		    cst_teardown),
