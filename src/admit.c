@@ -148,8 +148,11 @@ adm_expire(const struct cfg *cfg, int64_t now)
 		struct adm_host **pp = &adm_table[h], *e;
 
 		while ((e = *pp) != NULL) {
+			/* Refilling moves the stamp on: keep the tokens it adds. */
+			if (rate > 0 && e->tokens >= 0)
+				e->tokens = adm_refill(e->tokens, &e->stamp, rate, now);
 			if (e->sessions == 0 && (rate == 0 || e->tokens < 0 ||
-			    adm_refill(e->tokens, &e->stamp, rate, now) >= rate)) {
+			    e->tokens >= rate)) {
 				*pp = e->next;
 				free(e);
 				adm_nhosts--;

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -27,14 +28,12 @@
 
 #define READY_BYTE	'R'
 #define PIDFILE_TRIES	3	/* bound on races with an exiting instance */
-/* PATH_MAX: <limits.h> is shadowed by src/limits.h on the include path. */
-#define PIDFILE_PATHMAX	4096
 
 static int	 ready_fd = -1;	/* write end of the pipe to the waiting parent */
 static int	 null_fd = -1;	/* /dev/null, opened before any sandbox */
 
 static int	 pid_fd = -1;
-static char	 pid_path[PIDFILE_PATHMAX];
+static char	 pid_path[PATH_MAX];
 
 static int	 notify_fd = -1;
 static struct sockaddr_un notify_addr;
@@ -66,6 +65,18 @@ wait_for_daemon(pid_t pid, int fd)
 	log_errx("start-up: daemon pid %ld killed by signal %d (%s)",
 	    (long)pid, WTERMSIG(st), strsignal(WTERMSIG(st)));
 	_exit(EX_OSERR);
+}
+
+void
+dmn_clean_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 &&
+		    open("/dev/null", O_RDWR | O_NOCTTY) != fd)
+			_exit(EX_OSERR);	/* nowhere to say why */
+	(void)close_range(3, ~0U, 0);
 }
 
 void
@@ -214,7 +225,8 @@ dmn_pidfile_open(const char *path, char *err, size_t errlen)
 		    path, pidfile_holder(fd));
 	else if (r == -2)
 		snprintf(err, errlen, "pidfile: %s: not a regular file", path);
-	else if (r == 1 && pidfile_write(fd) == 0) {
+	else if (r == 1 && ftruncate(fd, 0) == 0) {
+		/* No stale pid meanwhile; ours is written once listening. */
 		pid_fd = fd;	/* kept open: the lock lives with it */
 		return 0;
 	} else
@@ -236,6 +248,15 @@ dmn_pidfile_chown(uid_t uid, gid_t gid)
  * After the privilege drop the directory may not let us unlink (a
  * root-owned /run): then empty the file, so no stale pid is left behind.
  */
+int
+dmn_pidfile_write(char *err, size_t errlen)
+{
+	if (pid_fd == -1 || pidfile_write(pid_fd) == 0)
+		return 0;
+	snprintf(err, errlen, "pidfile: %s: %s", pid_path, strerror(errno));
+	return -1;
+}
+
 void
 dmn_pidfile_remove(void)
 {

@@ -7,6 +7,12 @@
 #include <sys/types.h>
 
 /*
+ * First thing at start: descriptors 0-2 open (on /dev/null where they were
+ * closed, so no socket or pipe of ours can land there), nothing else
+ * inherited from whoever started us.
+ */
+void dmn_clean_fds(void);
+/*
  * Detach: fork, setsid, chdir /.  The parent stays until dmn_ready() or
  * until the child exits, and exits with the child's status, so the command
  * that started the daemon reports start-up failures.  Standard streams stay
@@ -14,10 +20,13 @@
  */
 void dmn_detach(void);
 /*
- * Create, lock and write the pidfile.  Returns 0, or -1 with err set (the
- * message names the running pid when another instance holds the lock).
+ * Create and lock the pidfile, before binding, so that a second instance
+ * is told which pid runs.  Returns 0, or -1 with err set (the message
+ * names the running pid when another instance holds the lock).
  */
 int dmn_pidfile_open(const char *path, char *err, size_t errlen);
+/* Once listening: write our pid into it (nothing without a pidfile). */
+int dmn_pidfile_write(char *err, size_t errlen);
 /* Hand the pidfile to the account the daemon drops to, so it can remove it. */
 void dmn_pidfile_chown(uid_t uid, gid_t gid);
 void dmn_pidfile_remove(void);

@@ -121,7 +121,9 @@ lsn_resolve_one(const char *host, const char *port, int flags,
 	if (rc != 0) {
 		snprintf(err, errlen, "listen: %s port %s: %s",
 		    host ? host : "*", port, gai_strerror(rc));
-		return -1;
+		/* A name that does not exist is the file's fault (78); a
+		 * resolver that cannot answer now is the system's (71). */
+		return rc == EAI_NONAME || rc == EAI_SERVICE ? -2 : -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		struct lsn *nv;
@@ -156,12 +158,15 @@ static int
 lsn_resolve(const struct cfg_listen *cl, struct lsn **v, size_t *n,
     char *err, size_t errlen)
 {
+	int rc;
+
 	if (cl->host != NULL && (strcasecmp(cl->host, "localhost") == 0 ||
-	    strcasecmp(cl->host, "localhost.") == 0))
-		return lsn_resolve_one("127.0.0.1", cl->port, AI_NUMERICHOST,
-		    v, n, err, errlen) == -1 ||
-		    lsn_resolve_one("::1", cl->port, AI_NUMERICHOST,
-		    v, n, err, errlen) == -1 ? -1 : 0;
+	    strcasecmp(cl->host, "localhost.") == 0)) {
+		rc = lsn_resolve_one("127.0.0.1", cl->port, AI_NUMERICHOST,
+		    v, n, err, errlen);
+		return rc != 0 ? rc : lsn_resolve_one("::1", cl->port,
+		    AI_NUMERICHOST, v, n, err, errlen);
+	}
 	return lsn_resolve_one(cl->host, cl->port, 0, v, n, err, errlen);
 }
 
@@ -184,9 +189,19 @@ lsn_reconcile(struct lsn_set *set, const struct cfg *cfg, char *err,
 	size_t n = 0, i;
 
 	*status = EX_OSERR;
-	for (i = 0; i < cfg->nlisten; i++)
-		if (lsn_resolve(&cfg->listen[i], &v, &n, err, errlen) == -1)
-			goto fail;
+	for (i = 0; i < cfg->nlisten; i++) {
+		char why[256];
+		int rc = lsn_resolve(&cfg->listen[i], &v, &n, why, sizeof(why));
+
+		if (rc == 0)
+			continue;
+		/* SPEC: a configuration's fault is reported FILE:LINE: ... */
+		snprintf(err, errlen, "%s:%d: %s", cfg->path,
+		    cfg->listen[i].line, why);
+		if (rc == -2)
+			*status = EX_CONFIG;
+		goto fail;
+	}
 	for (i = 0; i < n; i++) {
 		old = lsn_find(set->v, set->n, (struct sockaddr *)&v[i].addr,
 		    v[i].addrlen);

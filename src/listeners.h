@@ -25,9 +25,9 @@ struct lsn_set {
 /*
  * Make set match cfg: sockets present in both stay open, new ones are bound
  * (non-blocking, SO_REUSEADDR, IPV6_V6ONLY), removed ones are closed.  On
- * any failure nothing changes, -1 is returned and err says why; the exit
- * status to use at start-up is EX_OSERR (or EX_CONFIG for an unresolvable
- * host).
+ * any failure nothing changes, -1 is returned and err says why; *status
+ * is the exit status to use at start-up: EX_CONFIG for a host or service
+ * that does not exist (err then reads FILE:LINE: ...), else EX_OSERR.
  */
 int lsn_reconcile(struct lsn_set *set, const struct cfg *cfg, char *err,
     size_t errlen, int *status);

@@ -14,6 +14,8 @@
 #include "log.h"
 
 #define LOG_LINE_MAX	1024
+/* Above every syslog priority bit: written whatever log_level says. */
+#define LOG_FORCE	0x10000
 
 static int log_to_stderr;
 static int log_pinned = -1;	/* -d: debug whatever the file says */
@@ -86,10 +88,11 @@ log_emit(int prio, int with_errno, const char *fmt, va_list ap)
 	char raw[LOG_LINE_MAX], line[LOG_LINE_MAX];
 	int saved = errno;
 
-	if (prio > log_max) {
+	if ((prio & LOG_PRIMASK) > log_max && !(prio & LOG_FORCE)) {
 		errno = saved;
 		return;
 	}
+	prio &= LOG_PRIMASK;
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	if (with_errno) {
 		size_t n = strlen(raw);
@@ -124,6 +127,7 @@ LOG_FN(log_warnx, LOG_WARNING, 0)
 LOG_FN(log_notice, LOG_NOTICE, 0)
 LOG_FN(log_info, LOG_INFO, 0)
 LOG_FN(log_debug, LOG_DEBUG, 0)
+LOG_FN(log_requested, LOG_NOTICE | LOG_FORCE, 0)
 
 void
 fatal(int status, const char *fmt, ...)

@@ -32,6 +32,8 @@ void log_warnx(const char *fmt, ...) LOG_FMT(1, 2);
 void log_notice(const char *fmt, ...) LOG_FMT(1, 2);
 void log_info(const char *fmt, ...) LOG_FMT(1, 2);
 void log_debug(const char *fmt, ...) LOG_FMT(1, 2);
+/* What an operator asked for (SIGUSR1 stats): notice, whatever log_level. */
+void log_requested(const char *fmt, ...) LOG_FMT(1, 2);
 /* Log at LOG_ERR and exit with the given sysexits status. */
 void fatal(int status, const char *fmt, ...) LOG_FMT(2, 3) __attribute__((noreturn));
 void fatalx(int status, const char *fmt, ...) LOG_FMT(2, 3) __attribute__((noreturn));

@@ -41,16 +41,11 @@ main(int argc, char **argv)
 	struct cfg cfg;
 	struct lsn_set set = { NULL, 0 };
 	struct prv_ids ids;
-	char err[CFG_ERRLEN], *abs = NULL;
+	char err[CFG_ERRLEN];
 	int status;
 
-	/* Nothing inherited from whoever started us stays open. */
-	close_range(3, ~0U, 0);
+	dmn_clean_fds();
 	opt_parse(argc, argv, &o);
-	/* Reload reads the file again after chdir("/"): keep an absolute path
-	 * (but -t and -T name the file as it was given). */
-	if (!o.test && !o.dump && (abs = realpath(o.config, NULL)) != NULL)
-		o.config = abs;
 	log_init(o.to_stderr, LOG_DAEMON, o.debug ? LOG_DEBUG : -1);
 	log_startup_stderr(1);
 	if (cfg_load(o.config, &cfg, err, sizeof(err)) == -1) {
@@ -79,8 +74,8 @@ main(int argc, char **argv)
 	if (!o.foreground)
 		dmn_detach();
 	sup_init();
-	/* The pidfile first: a second instance names the running one
-	 * rather than failing on its busy port. */
+	/* The pidfile's lock first: a second instance names the running
+	 * one rather than failing on its busy port. */
 	if (cfg.pidfile != NULL) {
 		if (dmn_pidfile_open(cfg.pidfile, err, sizeof(err)) == -1)
 			fatalx(EX_OSERR, "%s", err);
@@ -91,6 +86,8 @@ main(int argc, char **argv)
 	}
 	if (lsn_reconcile(&set, &cfg, err, sizeof(err), &status) == -1)
 		fatalx(status, "%s", err);
+	if (dmn_pidfile_write(err, sizeof(err)) == -1)
+		fatalx(EX_OSERR, "%s", err);
 	prv_drop(&ids, lsn_lowest_port(&set) < 1024);
 	sbx_enter_master();
 	dmn_ready(o.to_stderr);
@@ -98,6 +95,5 @@ main(int argc, char **argv)
 
 	status = sup_run(&cfg, &set);
 	cfg_free(&cfg);
-	free(abs);
 	return status;
 }

@@ -4,10 +4,12 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "options.h"
 
@@ -63,6 +65,26 @@ opt_bad(char **argv, char *buf, size_t len)
 	return arg;
 }
 
+/*
+ * A detached daemon reloads the file after chdir("/"), so a relative -c is
+ * made absolute against the directory it was given in.  Symbolic links are
+ * left alone: an operator who repoints one expects the reload to follow.
+ */
+static void
+opt_absolute(struct options *o)
+{
+	static char path[PATH_MAX];
+	char cwd[PATH_MAX];
+
+	if (o->foreground || o->test || o->dump || o->config[0] == '/')
+		return;
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    snprintf(path, sizeof(path), "%s/%s", cwd, o->config) >=
+	    (int)sizeof(path))
+		opt_usage(o->config, "cannot make the path absolute");
+	o->config = path;
+}
+
 void
 opt_parse(int argc, char **argv, struct options *o)
 {
@@ -97,4 +119,5 @@ opt_parse(int argc, char **argv, struct options *o)
 		opt_usage(argv[optind], "unexpected argument");
 	if (o->test && o->dump)
 		opt_usage("-t, -T", "exclude each other");
+	opt_absolute(o);
 }

@@ -163,8 +163,10 @@ ses_lock_down(int fd, int report_fd, pid_t master)
 	/* SECURITY: no session outlives its master. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != master)
 		return -1;
-	/* Answer each chunk at once, never held back by Nagle. */
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+	/* Answer each chunk at once, never held back by Nagle; and an
+	 * urgent byte is a byte like any other, read in line, not lost. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one)) == -1)
 		return -1;
 	/* SECURITY: no capability, in any set. */
 	if (prv_drop_session() == -1)

@@ -292,7 +292,9 @@ sup_read_reports(void)
 	struct sup_session *s;
 	ssize_t n;
 
-	for (;;) {
+	/* SECURITY: bounded, so a session that keeps sending cannot hold
+	 * the master here; each honest session sends one report. */
+	for (size_t left = 2 * sup.active + 16; left > 0; left--) {
 		memset(&msg, 0, sizeof(msg));
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;
@@ -449,7 +451,7 @@ sup_stats(void)
 
 	for (int i = 1; i < ADM_NVERDICTS; i++)
 		refused += sup.st.refused[i];
-	log_info("stats active=%zu accepted=%llu refused=%llu refused_acl=%llu "
+	log_requested("stats active=%zu accepted=%llu refused=%llu refused_acl=%llu "
 	    "refused_max_clients=%llu refused_max_clients_per_host=%llu "
 	    "refused_rate=%llu refused_rate_per_host=%llu bytes_in=%llu "
 	    "bytes_out=%llu killed_sandbox=%llu killed_other=%llu fork_failed=%llu",

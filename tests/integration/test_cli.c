@@ -430,6 +430,41 @@ test_detach(void **state)
 	assert_int_equal(access(pidfile, F_OK), -1);
 }
 
+/*
+ * Started with standard input, output and error closed (as some process
+ * supervisors do): the start still returns once listening, and the daemon
+ * serves instead of mistaking one of its own descriptors for them.
+ */
+static void
+test_detach_closed_stdio(void **state)
+{
+	struct cst_daemon *d = *state;
+	char pidfile[CST_PATHLEN + 32], *text;
+	const char *argv[] = { "/bin/sh", "-c",
+	    "exec \"$0\" -c \"$1\" <&- >&- 2>&-", cst_binary(0), d->conf,
+	    NULL };
+	int status;
+	pid_t pid;
+
+	pidfile_path(d, pidfile, sizeof(pidfile));
+	port_conf(d, pidfile);
+	status = cst_run(d->dir, argv, NULL, NULL, NULL, CST_WAIT_MS);
+	if ((text = cst_read_file(pidfile)) != NULL) {
+		pid = (pid_t)strtol(text, NULL, 10);
+		free(text);
+		if (pid > 1 && cst_proc_ppid(pid) == getpid())
+			d->pid = pid;
+	}
+	assert_int_equal(cst_exit_code(status), 0);
+	assert_true(d->pid > 1);
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "no stdio"), 0);
+	/* Idle, it sleeps: not a loop on a descriptor that is always ready. */
+	cst_sleep_ms(300);
+	assert_true(cst_proc_state(d->pid) == 'S');
+	assert_int_equal(cst_signal(d, SIGTERM), 0);
+	assert_int_equal(cst_exit_code(cst_wait_exit(d, CST_WAIT_MS)), 0);
+}
+
 /* Detaching start that cannot bind: the command itself exits 71. */
 static void
 test_detach_port_in_use(void **state)
@@ -483,6 +518,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_port_in_use, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_detach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_detach_closed_stdio, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_detach_port_in_use, setup,
 		    teardown),
 	};

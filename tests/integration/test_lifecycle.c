@@ -397,6 +397,29 @@ test_idle_timeout_not_reading(void **state)
 	close(fd);
 }
 
+/* SIGUSR1 is an operator's request: answered even at log_level warning. */
+static void
+test_sigusr1_any_level(void **state)
+{
+	struct cst_daemon *d = *state;
+
+	int64_t end;
+
+	cst_must_init(d);
+	cst_must_conf(d, "log_level = \"warning\";");
+	/* No `listening on` line at this level: ready is when it answers. */
+	cst_must_start(d, cst_binary(0), NULL, NULL, 0);
+	end = cst_now_ms() + CST_WAIT_MS;
+	while (cst_echo_once("127.0.0.1", d->port, "quiet") != 0 &&
+	    cst_now_ms() < end)
+		cst_sleep_ms(20);
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "quiet"), 0);
+	assert_int_equal(cst_signal(d, SIGUSR1), 0);
+	assert_int_equal(cst_log_wait(d, "stats active=", CST_WAIT_MS), 0);
+	/* ... while the level still holds back the info lines. */
+	assert_int_equal(cst_log_count(d, "open peer="), 0);
+}
+
 /*
  * Signals meant for the master do nothing to a session that receives them
  * (a terminal hang-up reaches the whole process group): it goes on serving,
@@ -505,6 +528,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pidfile, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout_not_reading,
 		    cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_sigusr1_any_level, cst_setup,
+		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_session_ignores_master_signals,
 		    cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_session_timeout, cst_setup,

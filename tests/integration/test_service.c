@@ -371,6 +371,28 @@ test_max_clients(void **state)
 	close(c);
 }
 
+/* An urgent (MSG_OOB) byte is echoed in its place, not dropped. */
+static void
+test_urgent_byte(void **state)
+{
+	struct cst_daemon *d = *state;
+	unsigned char got[8];
+	int fd, how = -1;
+
+	cst_must_start_default(d, NULL);
+	fd = cst_must_connect("127.0.0.1", d->port);
+	assert_int_equal(cst_send_all(fd, "ab", 2, CST_WAIT_MS), 0);
+	assert_int_equal(cst_recv_exact(fd, got, 2, CST_WAIT_MS), 2);
+	assert_int_equal(send(fd, "c", 1, MSG_OOB | MSG_NOSIGNAL), 1);
+	assert_int_equal(cst_send_all(fd, "d", 1, CST_WAIT_MS), 0);
+	assert_int_equal(cst_shut_wr(fd), 0);
+	assert_int_equal(cst_recv_eof(fd, got + 2, sizeof(got) - 2,
+	    CST_WAIT_MS, &how), 2);
+	assert_int_equal(how, 0);
+	assert_memory_equal(got, "ABCD", 4);
+	close(fd);
+}
+
 /*
  * A client that sends a lot and vanishes without reading: the session's
  * writes fail (EPIPE/ECONNRESET, never a deadly SIGPIPE), it ends with
@@ -427,6 +449,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_max_clients, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_client_vanishes, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_urgent_byte, cst_setup,
 		    cst_teardown),
 	};
 

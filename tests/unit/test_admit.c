@@ -218,6 +218,26 @@ test_expire(void **state)
 	assert_int_equal(adm_nhosts, 0);
 }
 
+/* A sweep that finds a bucket not yet full keeps what it refilled. */
+static void
+test_expire_keeps_refill(void **state)
+{
+	struct cfg c = base_cfg();
+	struct adm_host *h;
+
+	(void)state;
+	c.max_connection_rate_per_host = 5;
+	c.max_clients_per_host = 0;
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(admit(&c, "192.0.2.9", 0, 0, &h), ADM_OK);
+	assert_int_equal(admit(&c, "192.0.2.9", 0, 0, &h), ADM_RATE_PER_HOST);
+	adm_expire(&c, 900);		/* 4.5 tokens back: not full, kept */
+	/* One second after the burst the bucket is full again. */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(admit(&c, "192.0.2.9", 0, 1000, &h), ADM_OK);
+	assert_int_equal(admit(&c, "192.0.2.9", 0, 1000, &h), ADM_RATE_PER_HOST);
+}
+
 int
 main(void)
 {
@@ -229,6 +249,7 @@ main(void)
 		cmocka_unit_test_setup(test_rate_per_host, reset),
 		cmocka_unit_test_setup(test_refusal_spends_no_token, reset),
 		cmocka_unit_test_setup(test_expire, reset),
+		cmocka_unit_test_setup(test_expire_keeps_refill, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
