@@ -12,9 +12,10 @@ void sbx_init(void);
 /* Enter the master's filter; fatal on failure. */
 void sbx_enter_master(void);
 /*
- * Enter the session's filter.  A forbidden system call calls
- * on_violation(nr) from the SIGSYS handler (it must be async-signal-safe),
- * then the process dies of SIGSYS.  0 or -1 (errno set).
+ * Enter the session's filter.  A forbidden system call that has a name
+ * calls on_violation(nr) from the SIGSYS handler (it must be
+ * async-signal-safe); any other number is killed outright.  Either way the
+ * process dies of SIGSYS.  0 or -1 (errno set).
  */
 int sbx_enter_session(void (*on_violation)(long nr));
 /*

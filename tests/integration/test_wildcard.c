@@ -10,6 +10,7 @@
 
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -65,6 +66,25 @@ wildcard(struct cst_daemon *d, const char *host_line)
 	assert_int_equal(cst_log_count(d, "::ffff:"), 0);
 }
 
+/*
+ * A reload resolves the wildcard again, under the master's sandbox: glibc
+ * then probes the interfaces (a netlink socket) to sort the two results.
+ * The master must survive it, keep both sockets and still serve.
+ */
+static void
+test_reload_star(void **state)
+{
+	struct cst_daemon *d = *state;
+
+	wildcard(d, "host = \"*\";");
+	assert_int_equal(cst_signal(d, SIGHUP), 0);
+	assert_int_equal(cst_log_wait(d, "reload ok", CST_WAIT_MS), 0);
+	assert_true(cst_alive(d));
+	assert_int_equal(cst_log_count(d, "listening on "), 2);
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "after v4"), 0);
+	assert_int_equal(cst_echo_once("::1", d->port, "after v6"), 0);
+}
+
 static void
 test_star(void **state)
 {
@@ -83,6 +103,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_star, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_omitted, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_reload_star, cst_setup,
 		    cst_teardown),
 	};
 

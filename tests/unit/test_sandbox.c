@@ -15,16 +15,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -146,7 +149,8 @@ expect_reported(enum filters f, void (*probe)(void), long nr)
 	assert_int_equal(got, nr);
 }
 
-/* Forbidden, no handler involved: dies of SIGSYS, nothing reported. */
+/* Killed by SECCOMP_RET_KILL_PROCESS (no handler runs), or a forbidden call
+ * outside any session: dies of SIGSYS, nothing reported. */
 static void
 expect_killed(enum filters f, void (*probe)(void))
 {
@@ -182,6 +186,12 @@ static void p_openat_trunc(void) { syscall(SYS_openat, AT_FDCWD, "/dev/null", O_
 static void p_socket_inet(void) { syscall(SYS_socket, AF_INET, SOCK_STREAM, 0); }
 static void p_socket_packet(void) { syscall(SYS_socket, AF_PACKET, SOCK_RAW, 0); }
 static void p_socket_netlink(void) { syscall(SYS_socket, AF_NETLINK, SOCK_RAW, 0); }
+/* Numbers no architecture table names: only the default action sees them. */
+static long boundary_nr;
+static void p_boundary(void) { syscall(boundary_nr); }
+static void p_nr1000(void) { syscall(1000L); }
+static void p_nr999(void) { syscall(999L); }
+static void p_nr_minus1(void) { syscall(-1L); }
 static void p_execve(void)
 {
 	static char *const argv[] = { (char *)(uintptr_t)"true", NULL };
@@ -214,6 +224,54 @@ static void p_int80(void)
 	__asm__ volatile ("int $0x80" : "+a" (ret) : : "memory");
 }
 #endif
+
+/* The master's netlink answer: an errno it can live with, not death. */
+static void
+p_netlink_refused(void)
+{
+	if (socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0) != -1)
+		_exit(1);
+	if (errno != EAFNOSUPPORT)
+		_exit(2);
+}
+
+/* What a reload of host = "*" does: two addresses, so glibc sorts them and
+ * asks netlink first (it sorts without it when the socket fails). */
+static void
+p_resolve_wildcard(void)
+{
+	struct addrinfo hints, *res;
+	int n = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_PASSIVE;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(NULL, "1205", &hints, &res) != 0)
+		_exit(1);
+	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next)
+		n++;
+	freeaddrinfo(res);
+	if (n != 2)
+		_exit(2);
+}
+
+/* A scoped listen host: getaddrinfo asks ioctl(SIOCGIFINDEX) for "lo". */
+static void
+p_resolve_scoped(void)
+{
+	struct addrinfo hints, *res;
+	unsigned int lo = 0, scope;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo("fe80::1%lo", "1205", &hints, &res) != 0)
+		_exit(1);
+	scope = ((struct sockaddr_in6 *)(void *)res->ai_addr)->sin6_scope_id;
+	freeaddrinfo(res);
+	if ((lo = if_nametoindex("lo")) == 0 || scope != lo)
+		_exit(2);
+}
 
 static void
 p_pipe_write(void)
@@ -290,7 +348,48 @@ session_forbidden(void **state)
 	expect_reported(F_SESSION, p_getppid, SYS_getppid);
 }
 
-/* In real life a session runs under both filters: the names still come. */
+/* The default action kills: a number no table names is never reported. */
+static void
+session_unknown_killed(void **state)
+{
+	(void)state;
+	expect_killed(F_SESSION, p_nr1000);
+	expect_killed(F_SESSION, p_nr999);
+	expect_killed(F_SESSION, p_nr_minus1);
+	expect_killed(F_BOTH, p_nr1000);
+}
+
+/*
+ * The default's edge: the highest number this architecture names still
+ * traps and is reported; the next one is unknown and killed unnamed.
+ */
+static void
+session_default_boundary(void **state)
+{
+	char *name;
+	long nr, high = -1;
+
+	(void)state;
+	for (nr = 0; nr < 1024; nr++)
+		if ((name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
+		    (int)nr)) != NULL) {
+			free(name);
+			high = nr;
+		}
+	assert_true(high > 0);
+	boundary_nr = high;
+	expect_reported(F_SESSION, p_boundary, high);
+	expect_reported(F_BOTH, p_boundary, high);
+	boundary_nr = high + 1;
+	expect_killed(F_SESSION, p_boundary);
+	expect_killed(F_BOTH, p_boundary);
+}
+
+/*
+ * In real life a session runs under both filters, and the kernel takes the
+ * stricter verdict: a call the master traps, allows or refuses with an
+ * errno is still named by the session's trap.
+ */
 static void
 session_under_master(void **state)
 {
@@ -298,8 +397,13 @@ session_under_master(void **state)
 	expect_reported(F_BOTH, p_execve, SYS_execve);
 	expect_reported(F_BOTH, p_ptrace, SYS_ptrace);
 	expect_reported(F_BOTH, p_openat_rd, SYS_openat);
-	expect_reported(F_BOTH, p_socket_packet, SYS_socket);
+	expect_reported(F_BOTH, p_socket_inet, SYS_socket);
+	expect_reported(F_BOTH, p_socket_netlink, SYS_socket);
 	expect_allowed(F_BOTH, p_pipe_write);
+	/* Calls whose arguments fail the master's tests meet its default
+	 * too, which traps a named call: the session names them as well. */
+	expect_reported(F_BOTH, p_socket_packet, SYS_socket);
+	expect_reported(F_BOTH, p_openat_wr, SYS_openat);
 }
 
 static void
@@ -396,7 +500,8 @@ master_forbidden(void **state)
 	expect_killed(F_MASTER, p_openat_wr);
 	expect_killed(F_MASTER, p_openat_trunc);
 	expect_killed(F_MASTER, p_socket_packet);
-	expect_killed(F_MASTER, p_socket_netlink);
+	expect_killed(F_MASTER, p_nr1000);
+	expect_killed(F_MASTER, p_nr_minus1);
 	expect_killed(F_MASTER, p_kill_all);
 	expect_killed(F_MASTER, p_kill_group);
 	expect_killed(F_MASTER, p_kill_high);
@@ -412,6 +517,17 @@ master_allowed(void **state)
 	(void)state;
 	expect_allowed(F_MASTER, p_master_calls);
 	expect_allowed(F_MASTER, p_kill_parent);
+}
+
+/* What a reload resolves must not kill the master (found in review: a
+ * SIGHUP with host = "*" died of SIGSYS). */
+static void
+master_reload_resolves(void **state)
+{
+	(void)state;
+	expect_allowed(F_MASTER, p_netlink_refused);
+	expect_allowed(F_MASTER, p_resolve_wildcard);
+	expect_allowed(F_MASTER, p_resolve_scoped);
 }
 
 /* Another architecture's calls end the process without the handler. */
@@ -711,11 +827,14 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(session_forbidden),
+		cmocka_unit_test(session_unknown_killed),
+		cmocka_unit_test(session_default_boundary),
 		cmocka_unit_test(session_under_master),
 		cmocka_unit_test(session_allowed),
 		cmocka_unit_test(session_signals),
 		cmocka_unit_test(master_forbidden),
 		cmocka_unit_test(master_allowed),
+		cmocka_unit_test(master_reload_resolves),
 		cmocka_unit_test(foreign_arch),
 		cmocka_unit_test(selftest_and_names),
 		cmocka_unit_test(drop_to_nobody),
