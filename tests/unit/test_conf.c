@@ -11,7 +11,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -390,7 +393,7 @@ test_ranges_explicit(void **state)
 	expect_error("host_prefix_ipv6 = 129;\n", 1,
 	    "host_prefix_ipv6: 129 is out of range 0..128");
 	expect_error("idle_timeout = -1;\n", 1,
-	    "idle_timeout: -1 is out of range 0..31536000");
+	    "idle_timeout: -1 is out of range 0..2147483647");
 	/* libconfig 1.5 would read these as 128 and -1: still caught. */
 	expect_error("backlog = 4294967424;\n", 1,
 	    "backlog: 4294967424 is out of range 1..65535");
@@ -401,6 +404,252 @@ test_ranges_explicit(void **state)
 	    "0..9223372036854775807");
 	expect_error("max_session_bytes = -1L;\n", 1,
 	    "max_session_bytes: -1 is out of range 0..9223372036854775807");
+}
+
+/*
+ * SPEC gives the rates and timeouts as "int >= 0": any value an int holds,
+ * even where libconfig 1.5 would read the literal wrong.
+ */
+static void
+test_large_limits(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	load_ok("idle_timeout = 40000000;\nsession_timeout = 2147483647;\n"
+	    "shutdown_timeout = 86400000;\nmax_connection_rate = 2000000;\n"
+	    "max_connection_rate_per_host = 2147483647;\n", &c);
+	assert_int_equal(c.idle_timeout, 40000000);
+	assert_int_equal(c.session_timeout, INT_MAX);
+	assert_int_equal(c.shutdown_timeout, 86400000);
+	assert_int_equal(c.max_connection_rate, 2000000);
+	assert_int_equal(c.max_connection_rate_per_host, INT_MAX);
+	cfg_free(&c);
+	expect_error("\nidle_timeout = 2147483648;\n", 2,
+	    "idle_timeout: 2147483648 is out of range 0..2147483647");
+	/* 2^32 + 300 would read as 300. */
+	expect_error("session_timeout = 4294967596;\n", 1,
+	    "session_timeout: 4294967596 is out of range 0..2147483647");
+	expect_error("max_connection_rate = 0x80000000;\n", 1,
+	    "max_connection_rate: 2147483648 is out of range 0..2147483647");
+}
+
+/* (b) Literals of any length: leading zeros, and beyond 64 bits. */
+static void
+test_long_literals(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	expect_error("max_clients_per_host = "
+	    "-99999999999999999999999999999999;\n", 1, "max_clients_per_host: "
+	    "-99999999999999999999999999999999 is out of range 0..100000");
+	expect_error("backlog = 0000000000000000000000000000004294967424;\n", 1,
+	    "backlog: 4294967424 is out of range 1..65535");
+	expect_error("backlog = 0x000000000000000000000000000000100000080;\n",
+	    1, "backlog: 4294967424 is out of range 1..65535");
+	expect_error("max_session_bytes = 18446744073709551616L;\n", 1,
+	    "max_session_bytes: 18446744073709551616 is out of range "
+	    "0..9223372036854775807");
+	expect_error("max_session_bytes = 0xFFFFFFFFFFFFFFFFL;\n", 1,
+	    "max_session_bytes: 0xFFFFFFFFFFFFFFFF is out of range "
+	    "0..9223372036854775807");
+	/* Past 64 characters a message shows the start of the literal. */
+	expect_error("backlog = 1000000000000000000000000000000000000000000000"
+	    "000000000000000000000000000000;\n", 1, "backlog: 10000000000000000"
+	    "00000000000000000000000000000000000000000000000... is out of "
+	    "range 1..65535");
+	load_ok("backlog = 000000000000000000000000000000000000000064;\n"
+	    "max_session_bytes = 0000000000000000000000000010000000000;\n",
+	    &c);
+	assert_int_equal(c.backlog, 64);
+	assert_true(c.max_session_bytes == INT64_C(10000000000));
+	cfg_free(&c);
+}
+
+/* (c) Each integer is its own literal, wherever it stands in the text. */
+static void
+test_literal_placement(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	expect_error("listen = ( { host = \"127.0.0.1\"; port = 4294967297; }, "
+	    "{ host = \"::1\"; port = 1; } );\n", 1,
+	    "listen: port: 4294967297 is out of range 1..65535");
+	expect_error("listen = ( { port = 1; }, { port = 4294967297; } );\n", 1,
+	    "listen: port: 4294967297 is out of range 1..65535");
+	/* The value on another line than its name: the name's line. */
+	expect_error("\nbacklog =\n  4294967424;\n", 2,
+	    "backlog: 4294967424 is out of range 1..65535");
+	/* Numbers in strings and comments, floats and names are no literals. */
+	expect_error("user = \"backlog = 5 \\\" 6\"; /* 7\n 8 */ # 9\n"
+	    "// 10\nbacklog = 4294967424; max_clients = 5;\n", 4,
+	    "backlog: 4294967424 is out of range 1..65535");
+	load_ok("listen = ( { host = \"::1\"; port = 4097; },\n"
+	    "  { host = \"x1e5\"; port = 65535; } ); backlog = 1; "
+	    "max_session_bytes = 4294967424; max_clients = 0x10;\n", &c);
+	assert_string_equal(c.listen[0].port, "4097");
+	assert_string_equal(c.listen[1].port, "65535");
+	assert_int_equal(c.backlog, 1);
+	assert_true(c.max_session_bytes == INT64_C(4294967424));
+	assert_int_equal(c.max_clients, 16);
+	cfg_free(&c);
+}
+
+/* The lexer cuts the text as libconfig's scanner does. */
+static void
+test_lexer(void **state)
+{
+	static const char text[] =
+	    "a = 1.5; b = 1e5; c = .5; d = -2.; e = 1E+3; f = 0x1F;\n"
+	    "g = 5L; h = -0x10; i = \"12 \\\" 13 \\\\\"; j = x14-15*;\n"
+	    "/* 16 \"*/ k = -17; # 18\n l = +19LL; // 20\n m = true2;\n"
+	    "n = [ 0x7FFFFFFFFFFFFFFFL, 99999999999999999999 ];\n";
+	struct load ld = { .path = "t" };
+	char err[CFG_ERRLEN];
+
+	(void)state;
+	ld.err = err;
+	ld.errlen = sizeof(err);
+	assert_int_equal(lex_text(&ld, "t", text, 0), 0);
+	/* 0x1F, 5L, the -0 of "-0x10" (then a name), -17, +19LL and n's */
+	assert_int_equal(ld.nlit, 7);
+	assert_true(ld.lit[0].val == 31 && !ld.lit[0].is64);
+	assert_true(ld.lit[1].val == 5 && ld.lit[1].is64);
+	assert_true(ld.lit[2].val == 0 && !ld.lit[2].is64);
+	assert_true(ld.lit[3].val == -17);
+	assert_true(ld.lit[4].val == 19 && ld.lit[4].is64);
+	assert_true(ld.lit[5].val == INT64_MAX && ld.lit[5].is64);
+	assert_null(ld.lit[4].big);
+	assert_string_equal(ld.lit[6].big, "99999999999999999999");
+	lits_free(&ld);
+}
+
+/* An integer libconfig parsed but the lexer did not see is an error. */
+static void
+test_unmatched_integer(void **state)
+{
+	char err[CFG_ERRLEN];
+	struct load ld = { .path = "t", .err = err, .errlen = sizeof(err) };
+	config_t lc;
+	int64_t v;
+
+	(void)state;
+	config_init(&lc);
+	assert_int_equal(config_read_string(&lc, "backlog = 5;\n"),
+	    CONFIG_TRUE);
+	map_literals(&ld, config_root_setting(&lc));	/* no literals */
+	assert_int_equal(get_int(&ld, config_lookup(&lc, "backlog"), "backlog",
+	    1, 65535, &v), -1);
+	assert_string_equal(err, "t:1: backlog: cannot match the integer to "
+	    "the file's text (was a file changed while being read?)");
+	config_destroy(&lc);
+}
+
+/* An @include file next to tmp_path, named by its base name. */
+static const char *
+write_include(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+
+	assert_int_not_equal(fd, -1);
+	close(fd);
+	write_file(path, text);
+	return strrchr(path, '/') + 1;
+}
+
+static void
+expect_error_in(const char *text, const char *file, int line,
+    const char *msg)
+{
+	char err[CFG_ERRLEN], want[CFG_ERRLEN];
+	struct cfg c;
+
+	if (load_text(text, &c, err) != -1)
+		fail_msg("accepted: %s", text);
+	snprintf(want, sizeof(want), "%s:%d: %s", file, line, msg);
+	assert_string_equal(err, want);
+	assert_true(is_empty(&c));
+}
+
+/* (a) Integers in @include files, nested ones too, are read exactly. */
+static void
+test_include_integers(void **state)
+{
+	char inc[] = "/tmp/test_conf_inc.XXXXXX", inc2[] =
+	    "/tmp/test_conf_inc2.XXXXXX", text[256];
+	const char *name, *name2;
+	struct cfg c;
+
+	(void)state;
+	name = write_include(inc, "# included\nbacklog = 4294967424;\n");
+	snprintf(text, sizeof(text), "max_clients = 5;\n@include \"%s\"\n",
+	    name);
+	expect_error_in(text, name, 2,
+	    "backlog: 4294967424 is out of range 1..65535");
+	name2 = write_include(inc2, "max_session_bytes = 10000000000;\n"
+	    "listen = ( { port = 4294967297; } );\n");
+	snprintf(text, sizeof(text), "@include \"%s\"\n", name2);
+	write_file(inc, text);
+	snprintf(text, sizeof(text), "backlog = 7;\n@include \"%s\"\n", name);
+	expect_error_in(text, name2, 2,
+	    "listen: port: 4294967297 is out of range 1..65535");
+	write_file(inc2, "max_session_bytes = 10000000000;\n");
+	load_ok(text, &c);
+	assert_int_equal(c.backlog, 7);
+	assert_true(c.max_session_bytes == INT64_C(10000000000));
+	cfg_free(&c);
+	unlink(inc);
+	unlink(inc2);
+}
+
+/*
+ * libconfig 1.5 exits the process on an @include of a directory: a
+ * reload would kill the daemon.  Only regular files are included.
+ */
+static void
+test_include_not_regular(void **state)
+{
+	char dir[] = "/tmp/test_conf_dir.XXXXXX", text[256], fifo[300];
+	const char *name;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	name = strrchr(dir, '/') + 1;
+	snprintf(text, sizeof(text), "backlog = 5;\n@include \"%s\"\n", name);
+	expect_error_in(text, name, 0, "cannot open: Is a directory");
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	snprintf(text, sizeof(text), "@include \"%s/fifo\"\n", name);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", name);
+	expect_error_in(text, fifo, 0, "cannot open: not a regular file");
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	unlink(fifo);
+	rmdir(dir);
+	/* A missing file is libconfig's to report, at the directive. */
+	expect_error("\n@include \"test_conf_no_such_file\"\n", 2,
+	    "cannot open include file");
+}
+
+/* However they nest, at most 256 @include files are read. */
+static void
+test_include_limit(void **state)
+{
+	char inc[] = "/tmp/test_conf_inc.XXXXXX", line[128], *text;
+	const char *name = write_include(inc, "");
+	size_t i, len = 0;
+
+	(void)state;
+	assert_non_null(text = calloc(300, sizeof(line)));
+	for (i = 0; i < 300; i++) {
+		snprintf(line, sizeof(line), "@include \"%s\"\n", name);
+		memcpy(text + len, line, strlen(line) + 1);
+		len += strlen(line);
+	}
+	expect_error(text, 257, "@include: more than 256 files");
+	free(text);
+	unlink(inc);
 }
 
 static void
@@ -626,6 +875,14 @@ main(void)
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_ranges_from_table),
 		cmocka_unit_test(test_ranges_explicit),
+		cmocka_unit_test(test_large_limits),
+		cmocka_unit_test(test_long_literals),
+		cmocka_unit_test(test_literal_placement),
+		cmocka_unit_test(test_lexer),
+		cmocka_unit_test(test_unmatched_integer),
+		cmocka_unit_test(test_include_integers),
+		cmocka_unit_test(test_include_not_regular),
+		cmocka_unit_test(test_include_limit),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_bad_acl),
 		cmocka_unit_test(test_bad_listen),
