@@ -497,54 +497,29 @@ test_literal_placement(void **state)
 	cfg_free(&c);
 }
 
-/* The lexer cuts the text as libconfig's scanner does. */
-static void
-test_lexer(void **state)
-{
-	static const char text[] =
-	    "a = 1.5; b = 1e5; c = .5; d = -2.; e = 1E+3; f = 0x1F;\n"
-	    "g = 5L; h = -0x10; i = \"12 \\\" 13 \\\\\"; j = x14-15*;\n"
-	    "/* 16 \"*/ k = -17; # 18\n l = +19LL; // 20\n m = true2;\n"
-	    "n = [ 0x7FFFFFFFFFFFFFFFL, 99999999999999999999 ];\n";
-	struct load ld = { .path = "t" };
-	char err[CFG_ERRLEN];
-
-	(void)state;
-	ld.err = err;
-	ld.errlen = sizeof(err);
-	assert_int_equal(lex_text(&ld, "t", text, 0), 0);
-	/* 0x1F, 5L, the -0 of "-0x10" (then a name), -17, +19LL and n's */
-	assert_int_equal(ld.nlit, 7);
-	assert_true(ld.lit[0].val == 31 && !ld.lit[0].is64);
-	assert_true(ld.lit[1].val == 5 && ld.lit[1].is64);
-	assert_true(ld.lit[2].val == 0 && !ld.lit[2].is64);
-	assert_true(ld.lit[3].val == -17);
-	assert_true(ld.lit[4].val == 19 && ld.lit[4].is64);
-	assert_true(ld.lit[5].val == INT64_MAX && ld.lit[5].is64);
-	assert_null(ld.lit[4].big);
-	assert_string_equal(ld.lit[6].big, "99999999999999999999");
-	lits_free(&ld);
-}
-
 /* An integer libconfig parsed but the lexer did not see is an error. */
 static void
 test_unmatched_integer(void **state)
 {
 	char err[CFG_ERRLEN];
 	struct load ld = { .path = "t", .err = err, .errlen = sizeof(err) };
+	struct clx_text *t;
 	config_t lc;
 	int64_t v;
 
 	(void)state;
+	write_file(tmp_path, "# no literals\n");
+	assert_non_null(t = clx_scan(tmp_path, err, sizeof(err)));
 	config_init(&lc);
 	assert_int_equal(config_read_string(&lc, "backlog = 5;\n"),
 	    CONFIG_TRUE);
-	map_literals(&ld, config_root_setting(&lc));	/* no literals */
+	clx_map(t, config_root_setting(&lc));
 	assert_int_equal(get_int(&ld, config_lookup(&lc, "backlog"), "backlog",
 	    1, 65535, &v), -1);
 	assert_string_equal(err, "t:1: backlog: cannot match the integer to "
 	    "the file's text (was a file changed while being read?)");
 	config_destroy(&lc);
+	clx_free(t);
 }
 
 /* An @include file next to tmp_path, named by its base name. */
@@ -878,7 +853,6 @@ main(void)
 		cmocka_unit_test(test_large_limits),
 		cmocka_unit_test(test_long_literals),
 		cmocka_unit_test(test_literal_placement),
-		cmocka_unit_test(test_lexer),
 		cmocka_unit_test(test_unmatched_integer),
 		cmocka_unit_test(test_include_integers),
 		cmocka_unit_test(test_include_not_regular),
