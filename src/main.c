@@ -1,14 +1,14 @@
 /*
  * main.c - wires the pieces together, in the order that matters:
- * configuration, accounts, sandbox programs, detach, bind, pidfile,
- * privilege drop, master sandbox, ready, serve.
+ * clean descriptors, configuration, accounts, sandbox programs, detach,
+ * pidfile lock, bind, pid written, privilege drop, master sandbox, ready,
+ * serve.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
-#include <unistd.h>
 #include <syslog.h>
 
 #include "conf.h"
