@@ -334,23 +334,6 @@ test_no_such_user(void **state)
 	assert_int_equal(cst_connect("127.0.0.1", d->port, 1000), -1);
 }
 
-/* Occupy 127.0.0.1:port the way another server would. */
-static int
-occupy(int port)
-{
-	struct sockaddr_in sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd != -1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(listen(fd, 1), 0);
-	return fd;
-}
-
 /* A pidfile in a directory the dropped daemon may write. */
 static void
 pidfile_path(struct cst_daemon *d, char *buf, size_t len)
@@ -384,7 +367,7 @@ test_port_in_use(void **state)
 	int fd;
 
 	pidfile_path(d, pidfile, sizeof(pidfile));
-	fd = occupy(d->port);
+	fd = cst_occupy(d->port);
 	port_conf(d, pidfile);
 	assert_int_equal(run(d, NULL, &err, "-f", "-e", "-c", d->conf), 71);
 	print_message("stderr: %s", err);
@@ -474,7 +457,7 @@ test_detach_port_in_use(void **state)
 	int fd, code;
 
 	pidfile_path(d, pidfile, sizeof(pidfile));
-	fd = occupy(d->port);
+	fd = cst_occupy(d->port);
 	port_conf(d, pidfile);
 	code = run(d, NULL, &err, "-c", d->conf, NULL, NULL);
 	if ((text = cst_read_file(pidfile)) != NULL) {

@@ -537,23 +537,6 @@ test_control_chars(void **state)
 	assert_int_equal(cst_echo_once("127.0.0.1", t->d.port, "still"), 0);
 }
 
-/* A socket listening on 127.0.0.1:port, so that the daemon cannot bind. */
-static int
-occupy(int port)
-{
-	struct sockaddr_in sin;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd != -1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(listen(fd, 1), 0);
-	return fd;
-}
-
 /* A daemon that wrongly started and detached: stop it by its pidfile. */
 static void
 stop_stray(const char *pidfile)
@@ -607,7 +590,7 @@ startup_failure(struct syslog_test *t, int foreground)
 	snprintf(pidfile, sizeof(pidfile), "%s/caseserv.pid", t->d.dir);
 	snprintf(extra, sizeof(extra), "pidfile = \"%s\";", pidfile);
 	cst_must_conf(&t->d, extra);
-	fd = occupy(t->d.port);
+	fd = cst_occupy(t->d.port);
 	snprintf(errpath, sizeof(errpath), "%s/start.err", t->d.dir);
 	pid = t->d.pid = ns_spawn(t, argv, NULL, errpath);
 	code = cst_exit_code(cst_wait_exit(&t->d, CST_WAIT_MS));

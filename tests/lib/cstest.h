@@ -41,6 +41,8 @@ int cst_is_root(void);
 
 /* A port free on both 127.0.0.1 and ::1, in [lo, hi] (0, 0: any). */
 int cst_free_port(int lo, int hi);
+/* Hold 127.0.0.1:port with a listening socket of our own (its fd). */
+int cst_occupy(int port);
 
 /* Fresh temporary directory (mode 0755 so the dropped daemon can read). */
 void cst_must_init(struct cst_daemon *d);
