@@ -1,8 +1,9 @@
 /*
  * main.c - wires the pieces together, in the order that matters:
- * clean descriptors, configuration, accounts, sandbox programs, detach,
- * pidfile lock, bind, pid written, privilege drop, master sandbox, ready,
- * serve.
+ * clean descriptors, process title, configuration, accounts, sandbox
+ * programs, detach, pidfile lock, bind, pid written, privilege drop,
+ * master sandbox, ready, serve.  With -i, inetd.c takes over once the
+ * configuration is read.
  */
 #include "config.h"
 
@@ -13,10 +14,12 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "inetd.h"
 #include "listeners.h"
 #include "log.h"
 #include "options.h"
 #include "privs.h"
+#include "proctitle.h"
 #include "sandbox.h"
 #include "supervisor.h"
 
@@ -45,9 +48,13 @@ main(int argc, char **argv)
 	int status;
 
 	dmn_clean_fds();
+	/* Before anything keeps a pointer into argv or reads environ. */
+	pt_init(argc, argv);
 	opt_parse(argc, argv, &o);
+	if (o.inetd)
+		ind_stdio(&o.to_stderr);
 	log_init(o.to_stderr, LOG_DAEMON, o.debug ? LOG_DEBUG : -1);
-	log_startup_stderr(1);
+	log_startup_stderr(!o.inetd);
 	if (cfg_load(o.config, &cfg, err, sizeof(err)) == -1) {
 		char line[CFG_ERRLEN * 4];
 
@@ -64,6 +71,11 @@ main(int argc, char **argv)
 	log_configure(cfg.log_facility, cfg.log_level);
 	if (o.test || o.dump) {
 		status = check_only(&o, &cfg);
+		cfg_free(&cfg);
+		return status;
+	}
+	if (o.inetd) {
+		status = ind_run(&cfg);
 		cfg_free(&cfg);
 		return status;
 	}

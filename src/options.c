@@ -13,13 +13,14 @@
 
 #include "options.h"
 
-#define OPT_USAGE "usage: caseserv [-c FILE] [-f] [-e] [-d] [-t | -T] [-h] [-V]\n"
+#define OPT_USAGE "usage: caseserv [-c FILE] [-f] [-e] [-d] [-i] [-t | -T] [-h] [-V]\n"
 
 static const struct option opt_long[] = {
 	{ "config",	required_argument,	NULL, 'c' },
 	{ "foreground",	no_argument,		NULL, 'f' },
 	{ "stderr",	no_argument,		NULL, 'e' },
 	{ "debug",	no_argument,		NULL, 'd' },
+	{ "inetd",	no_argument,		NULL, 'i' },
 	{ "test",	no_argument,		NULL, 't' },
 	{ "dump",	no_argument,		NULL, 'T' },
 	{ "help",	no_argument,		NULL, 'h' },
@@ -36,6 +37,7 @@ opt_help(void)
 	    "  -f, --foreground   do not detach\n"
 	    "  -e, --stderr       log to standard error instead of syslog\n"
 	    "  -d, --debug        log at debug level; implies -f -e\n"
+	    "  -i, --inetd        serve the one connection on stdin/stdout, then exit\n"
 	    "  -t, --test         check the configuration and the sandbox, then exit\n"
 	    "  -T, --dump         check, then print the effective configuration\n"
 	    "  -h, --help         print this help and exit\n"
@@ -76,7 +78,8 @@ opt_absolute(struct options *o)
 	static char path[PATH_MAX];
 	char cwd[PATH_MAX];
 
-	if (o->foreground || o->test || o->dump || o->config[0] == '/')
+	if (o->foreground || o->inetd || o->test || o->dump ||
+	    o->config[0] == '/')
 		return;
 	if (getcwd(cwd, sizeof(cwd)) == NULL ||
 	    snprintf(path, sizeof(path), "%s/%s", cwd, o->config) >=
@@ -93,7 +96,7 @@ opt_parse(int argc, char **argv, struct options *o)
 
 	*o = (struct options){ .config = SYSCONFDIR "/caseserv.conf" };
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:fedtThV", opt_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:feditThV", opt_long, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (*optarg == '\0')
@@ -103,6 +106,7 @@ opt_parse(int argc, char **argv, struct options *o)
 		case 'f': o->foreground = 1; break;
 		case 'e': o->to_stderr = 1; break;
 		case 'd': o->debug = o->foreground = o->to_stderr = 1; break;
+		case 'i': o->inetd = 1; break;
 		case 't': o->test = 1; break;
 		case 'T': o->dump = 1; break;
 		case 'h': opt_help(); break;
@@ -119,5 +123,7 @@ opt_parse(int argc, char **argv, struct options *o)
 		opt_usage(argv[optind], "unexpected argument");
 	if (o->test && o->dump)
 		opt_usage("-t, -T", "exclude each other");
+	if (o->inetd && (o->test || o->dump))
+		opt_usage(o->test ? "-i, -t" : "-i, -T", "exclude each other");
 	opt_absolute(o);
 }

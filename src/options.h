@@ -9,6 +9,7 @@ struct options {
 	int		 foreground;
 	int		 to_stderr;
 	int		 debug;
+	int		 inetd;		/* -i */
 	int		 test;		/* -t */
 	int		 dump;		/* -T */
 };

@@ -206,13 +206,14 @@ static const struct sbx_call mst_net_refused[] = {
 };
 
 /* What a new session does under this filter before it enters its own:
- * core limit, parent-death signal, dropping capabilities, the filter. */
+ * its ps name (PR_SET_NAME changes only its own comm), core limit,
+ * parent-death signal, dropping capabilities, the filter. */
 static const struct sbx_call mst_session_setup[] = {
 	ARG_EQ("prlimit64", 0, 0), ANY("setrlimit"), ANY("getrlimit"),
 	ARG_EQ("prctl", 0, PR_SET_PDEATHSIG), ARG_EQ("prctl", 0, PR_SET_NO_NEW_PRIVS),
 	ARG_EQ("prctl", 0, PR_GET_NO_NEW_PRIVS), ARG_EQ("prctl", 0, PR_SET_SECCOMP),
 	ARG_EQ("prctl", 0, PR_GET_SECCOMP), ARG_EQ("prctl", 0, PR_CAPBSET_READ),
-	ARG_EQ("prctl", 0, PR_GET_DUMPABLE),
+	ARG_EQ("prctl", 0, PR_GET_DUMPABLE), ARG_EQ("prctl", 0, PR_SET_NAME),
 	ANY("capget"), ANY("capset"),
 };
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "privs.h"
+#include "proctitle.h"
 #include "sandbox.h"
 #include "session.h"
 #include "toggle.h"
@@ -99,17 +100,44 @@ ses_report(int reason)
 	(void)!write(ses_report_fd, &ses_rep, sizeof(ses_rep));
 }
 
-/* Close every descriptor but a and b. */
+/* Close every descriptor but the n in keep (at most three). */
 static int
-ses_close_others(int a, int b)
+ses_close_others(const int *keep, size_t n)
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
+	int k[3], t;
+	unsigned lo = 0;
 
-	if ((lo > 0 && close_range(0, (unsigned)lo - 1, 0) == -1) ||
-	    (hi > lo + 1 && close_range((unsigned)lo + 1, (unsigned)hi - 1, 0) == -1) ||
-	    close_range((unsigned)hi + 1, ~0U, 0) == -1)
+	if (n > 3)
 		return -1;
-	return 0;
+	memcpy(k, keep, n * sizeof(*k));
+	for (size_t i = 1; i < n; i++)		/* three at most: insertion sort */
+		for (size_t j = i; j > 0 && k[j - 1] > k[j]; j--)
+			t = k[j], k[j] = k[j - 1], k[j - 1] = t;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned)k[i] > lo &&
+		    close_range(lo, (unsigned)k[i] - 1, 0) == -1)
+			return -1;
+		if ((unsigned)k[i] + 1 > lo)
+			lo = (unsigned)k[i] + 1;
+	}
+	return close_range(lo, ~0U, 0);
+}
+
+/*
+ * Answer each chunk at once, never held back by Nagle; and an urgent byte
+ * is a byte like any other, read in line, not lost.  Only a TCP socket
+ * has these options: under -i the client may also be a pipe or a Unix
+ * socket, which have neither Nagle nor urgent data.
+ */
+static int
+ses_tcp_options(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+		return (errno == ENOTSOCK || errno == EOPNOTSUPP ||
+		    errno == ENOPROTOOPT) ? 0 : -1;
+	return setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
 }
 
 /*
@@ -147,26 +175,27 @@ ses_signals(void)
  * data.  Any failure ends the session before it has seen a byte.
  */
 static int
-ses_lock_down(int fd, int report_fd, pid_t master)
+ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 {
 	static const struct rlimit no_core = { 0, 0 };
-	int one = 1;
+	const int keep[3] = { c->rfd, c->report_fd, c->wfd };
 
+	/* Named while prctl(PR_SET_NAME) is still allowed. */
+	pt_set("%s", p->title);
+	pt_name("caseserv-sess");
 	if (ses_signals() == -1)
 		return -1;
 	/* SECURITY: no listener, no other client, no log socket in here. */
-	if (ses_close_others(fd, report_fd) == -1)
+	if (ses_close_others(keep, c->rfd == c->wfd ? 2 : 3) == -1)
 		return -1;
 	/* SECURITY: a killed session must not dump client data to disk. */
 	if (setrlimit(RLIMIT_CORE, &no_core) == -1)
 		return -1;
 	/* SECURITY: no session outlives its master. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != master)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != p->master)
 		return -1;
-	/* Answer each chunk at once, never held back by Nagle; and an
-	 * urgent byte is a byte like any other, read in line, not lost. */
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one)) == -1)
+	if (ses_tcp_options(c->rfd) == -1 ||
+	    (c->wfd != c->rfd && ses_tcp_options(c->wfd) == -1))
 		return -1;
 	/* SECURITY: no capability, in any set. */
 	if (prv_drop_session() == -1)
@@ -259,10 +288,11 @@ ses_write_all(int fd, const unsigned char *buf, size_t len,
 
 /* Read one chunk (at most max bytes), toggle it, send it back. */
 static int
-ses_echo(int fd, size_t max, const struct ses_params *p, int64_t start,
-    int64_t *last)
+ses_echo(const struct ses_conn *c, size_t max, const struct ses_params *p,
+    int64_t start, int64_t *last)
 {
-	ssize_t n = read(fd, ses_buf, max < sizeof(ses_buf) ? max : sizeof(ses_buf));
+	ssize_t n = read(c->rfd, ses_buf,
+	    max < sizeof(ses_buf) ? max : sizeof(ses_buf));
 
 	if (n == 0)
 		return SES_EOF;
@@ -275,7 +305,7 @@ ses_echo(int fd, size_t max, const struct ses_params *p, int64_t start,
 		(void)open("/etc/passwd", O_RDONLY);
 #endif
 	tgl_apply(ses_buf, (size_t)n);
-	return ses_write_all(fd, ses_buf, (size_t)n, p, start, last);
+	return ses_write_all(c->wfd, ses_buf, (size_t)n, p, start, last);
 }
 
 static size_t
@@ -289,23 +319,24 @@ ses_budget(const struct ses_params *p)
 
 /* Asked to finish: echo what the client has already sent, then stop. */
 static int
-ses_drain(int fd, const struct ses_params *p, int64_t start, int64_t *last)
+ses_drain(const struct ses_conn *c, const struct ses_params *p, int64_t start,
+    int64_t *last)
 {
 	uint64_t until = ses_rep.in + SES_DRAIN_MAX;
 	int r = 0;
 
 	while (r == 0 && ses_rep.in < until && ses_budget(p) > 0) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = c->rfd, .events = POLLIN };
 
 		if (poll(&pfd, 1, 0) <= 0)
 			break;
-		r = ses_echo(fd, ses_budget(p), p, start, last);
+		r = ses_echo(c, ses_budget(p), p, start, last);
 	}
 	return r == 0 ? SES_SHUTDOWN : r;
 }
 
 static int
-ses_serve(int fd, const struct ses_params *p)
+ses_serve(const struct ses_conn *c, const struct ses_params *p)
 {
 	int64_t start = ses_now_ms(), last = start;
 	int r;
@@ -313,14 +344,27 @@ ses_serve(int fd, const struct ses_params *p)
 	for (;;) {
 		if (ses_budget(p) == 0)
 			return SES_BYTELIMIT;
-		r = ses_wait(fd, POLLIN, p, start, &last, 1);
+		r = ses_wait(c->rfd, POLLIN, p, start, &last, 1);
 		if (r == SES_SHUTDOWN)
-			return ses_drain(fd, p, start, &last);
+			return ses_drain(c, p, start, &last);
 		if (r == 0)
-			r = ses_echo(fd, ses_budget(p), p, start, &last);
+			r = ses_echo(c, ses_budget(p), p, start, &last);
 		if (r != 0)
 			return r;
 	}
+}
+
+/*
+ * Half-close: one socket is shut down for writing; a separate output
+ * (a pipe, the other half of an -i pair) is closed, which is all the
+ * end-of-file its reader can get.
+ */
+static int
+ses_half_close(const struct ses_conn *c)
+{
+	if (c->rfd == c->wfd)
+		return shutdown(c->wfd, SHUT_WR);
+	return close(c->wfd);
 }
 
 /*
@@ -328,35 +372,38 @@ ses_serve(int fd, const struct ses_params *p)
  * sends for a moment: closing with unread input would send a reset.
  */
 static void
-ses_close(int fd, int reason)
+ses_close(const struct ses_conn *c, int reason)
 {
 	int64_t end = ses_now_ms() + SES_LINGER_MAX;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = c->rfd, .events = POLLIN };
 
-	if (reason != SES_RESET && reason != SES_EOF && shutdown(fd, SHUT_WR) == 0) {
+	if (reason == SES_RESET || reason == SES_EOF) {
+		if (c->wfd != c->rfd)
+			close(c->wfd);
+	} else if (ses_half_close(c) == 0) {
 		while (ses_now_ms() < end && poll(&pfd, 1, SES_LINGER_MS) > 0 &&
-		    read(fd, ses_buf, sizeof(ses_buf)) > 0)
+		    read(c->rfd, ses_buf, sizeof(ses_buf)) > 0)
 			;
 	}
-	close(fd);
+	close(c->rfd);
 }
 
 void
-ses_run(int fd, int report_fd, const struct ses_params *p)
+ses_run(const struct ses_conn *c, const struct ses_params *p)
 {
 	int reason;
 
-	ses_report_fd = report_fd;
+	ses_report_fd = c->report_fd;
 	ses_rep.pid = getpid();
 #ifdef CASESERV_TEST_HOOKS
 	ses_break_sandbox = getenv("CASESERV_TEST_SANDBOX_BREAK") != NULL;
 #endif
-	if (ses_lock_down(fd, report_fd, p->master) == -1) {
+	if (ses_lock_down(c, p) == -1) {
 		ses_report(SES_ERROR);
 		_exit(1);
 	}
-	reason = ses_serve(fd, p);
-	ses_close(fd, reason);
+	reason = ses_serve(c, p);
+	ses_close(c, reason);
 	ses_report(reason);
 	_exit(0);
 }

@@ -33,17 +33,29 @@ struct ses_report {
 };
 
 struct ses_params {
-	int	idle_timeout;		/* seconds, 0 = none */
-	int	session_timeout;	/* seconds, 0 = none */
-	int64_t	max_bytes;		/* 0 = no limit */
-	pid_t	master;			/* the parent, to notice it is gone */
+	int		 idle_timeout;		/* seconds, 0 = none */
+	int		 session_timeout;	/* seconds, 0 = none */
+	int64_t		 max_bytes;		/* 0 = no limit */
+	pid_t		 master;		/* the parent, to notice it is gone */
+	const char	*title;			/* for ps: "session [::1]:40312" */
 };
 
 /*
- * In the child, right after fork(): lock the process down, serve fd until
- * the session ends, report to report_fd and exit.  Never returns.
+ * The client's descriptors: one socket (rfd == wfd, the daemon's case and
+ * -i on a socket), or an input and a separate output (-i on two pipes).
  */
-void ses_run(int fd, int report_fd, const struct ses_params *p)
+struct ses_conn {
+	int	rfd;
+	int	wfd;
+	int	report_fd;		/* one end of the master's report socket */
+};
+
+/*
+ * In the child, right after fork(): lock the process down, serve the
+ * client until the session ends, report to report_fd and exit.  Never
+ * returns.
+ */
+void ses_run(const struct ses_conn *c, const struct ses_params *p)
     __attribute__((noreturn));
 const char *ses_reason_name(int reason);
 

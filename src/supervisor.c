@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,6 +25,7 @@
 #include "daemon.h"
 #include "admit.h"
 #include "log.h"
+#include "proctitle.h"
 #include "sandbox.h"
 #include "session.h"
 #include "supervisor.h"
@@ -374,10 +376,14 @@ sup_spawn(int fd, const char *peer, struct adm_host *host, int64_t now)
 		.max_bytes = sup.cfg->max_session_bytes,
 		.master = sup.pid,
 	};
+	struct ses_conn c = { fd, fd, sup_report[1] };
 	struct sup_session *s;
 	sigset_t all, old;
+	char title[80];
 	pid_t pid;
 
+	snprintf(title, sizeof(title), "session %s", peer);
+	p.title = title;
 	if (sup_reserve() == -1) {
 		sup_log_refused(peer, "no_memory", now);
 		adm_release(host);
@@ -388,7 +394,7 @@ sup_spawn(int fd, const char *peer, struct adm_host *host, int64_t now)
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		ses_run(fd, sup_report[1], &p);
+		ses_run(&c, &p);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
 		/* Out of processes or memory: a refusal, rate-limited like one. */
@@ -564,6 +570,20 @@ sup_signals(int64_t now)
 
 /* ---- the loop --------------------------------------------------------- */
 
+/* ps shows the counts; rewritten only when they change, at most once a
+ * turn, so a burst of accepts costs one title. */
+static void
+sup_title(void)
+{
+	static size_t shown_lsn = SIZE_MAX, shown_active = SIZE_MAX;
+
+	if (sup.lsn->n == shown_lsn && sup.active == shown_active)
+		return;
+	shown_lsn = sup.lsn->n;
+	shown_active = sup.active;
+	pt_set("master [listeners=%zu sessions=%zu]", shown_lsn, shown_active);
+}
+
 static int
 sup_timeout(int64_t now)
 {
@@ -632,6 +652,7 @@ sup_run(struct cfg *cfg, struct lsn_set *set)
 				pfd[i] = (struct pollfd){ .fd = set->v[i - 2].fd, .events = POLLIN };
 			sup.rebuild = 0;
 		}
+		sup_title();
 		sup_turn(pfd, npfd);
 	}
 	free(pfd);
