@@ -181,7 +181,8 @@ ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 	const int keep[3] = { c->rfd, c->report_fd, c->wfd };
 
 	/* Named while prctl(PR_SET_NAME) is still allowed. */
-	pt_set("%s", p->title);
+	if (p->title != NULL)
+		pt_set("%s", p->title);
 	pt_name("caseserv-sess");
 	if (ses_signals() == -1)
 		return -1;
