@@ -100,7 +100,8 @@ if [ -e "$srcdir/.git" ]; then
 	(cd "$srcdir" && git ls-files -z | xargs -0 tar -cf - --no-recursion) |
 	    tar -C "$root/root/caseserv" -xf - || exit 99
 else
-	(cd "$srcdir" && tar -cf - --exclude=./build-san .) |
+	(cd "$srcdir" && tar -cf - --exclude=./build-san --exclude=./_build \
+	    --exclude=./_inst .) |
 	    tar -C "$root/root/caseserv" -xf - || exit 99
 fi
 
