@@ -1,0 +1,327 @@
+#!/bin/sh
+# test_systemd.sh - the user's own path, under a real systemd.
+#
+# Boots this machine's own root as a container (systemd-nspawn over an
+# overlay of / whose upper layer is a tmpfs, with a private network, so
+# port 1205 is free and nothing outside the overlay changes), then, inside
+# it, does what a new user does from a clean tree:
+#
+#   ./configure && make && make install; edit /etc/caseserv.conf;
+#   systemctl start / reload / stop; a broken edit and a reload;
+#   socket activation; a watchdog drop-in; inetd-style Accept=yes;
+#   the journal, rsyslog's file, systemd-analyze security.
+#
+# Root only; skips (77) with the reason where systemd-nspawn cannot run.
+# Every check prints "ok N - what" or "not ok N - what"; exit 1 if any
+# failed.  CASESERV_SYSTEM_KEEP=1 leaves the container up for a look.
+
+set -u
+srcdir=${CASESERV_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+
+skip() { echo "SKIP: $*"; exit 77; }
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (systemd-nspawn, mounts)"
+for t in systemd-nspawn nsenter mount nc; do
+	command -v "$t" >/dev/null 2>&1 || skip "$t is not installed"
+done
+grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
+    skip "no overlay file system"
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+check() {	# check "what" command...: ok when the command succeeds
+	what=$1; shift
+	if "$@"; then ok "$what"; else nok "$what"; fi
+}
+
+work=$(mktemp -d /tmp/cs-systemd.XXXXXX) || exit 99
+root=$work/root
+mach=cstest$$
+nspawn=
+leader=
+
+cleanup() {
+	if [ -n "${CASESERV_SYSTEM_KEEP:-}" ]; then
+		echo "# kept: nsenter -t $leader -a sh; stop: kill $nspawn"
+		return
+	fi
+	if [ -n "$nspawn" ] && kill -0 "$nspawn" 2>/dev/null; then
+		# systemd-nspawn turns SIGTERM into an orderly shutdown of the
+		# container's systemd; SIGKILL only if that takes too long.
+		kill -TERM "$nspawn" 2>/dev/null
+		i=0
+		while kill -0 "$nspawn" 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.2; i=$((i + 1))
+		done
+	fi
+	[ -n "$nspawn" ] && kill -9 "$nspawn" 2>/dev/null
+	[ -n "$nspawn" ] && wait "$nspawn" 2>/dev/null
+	umount -l "$root" 2>/dev/null
+	umount -l "$work/up" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 99' INT TERM
+
+# ---- the container -----------------------------------------------------------
+mkdir -p "$work/up" "$root" || exit 99
+mount -t tmpfs -o mode=0755 tmpfs "$work/up" || skip "cannot mount a tmpfs"
+mkdir -p "$work/up/u" "$work/up/w"
+mount -t overlay overlay \
+    -o "lowerdir=/,upperdir=$work/up/u,workdir=$work/up/w" "$root" ||
+    skip "cannot mount an overlay of /"
+# nspawn mounts its own; machine-id: the container makes one of its own.
+rm -rf "$root/dev/console" "$root/dev/pts" "$root/dev/shm" \
+    "$root/etc/machine-id"
+# The user's machine has no caseserv yet, whatever this one has.
+rm -f "$root/etc/caseserv.conf" "$root/usr/local/etc/caseserv.conf" \
+    "$root/usr/local/sbin/caseserv"
+rm -rf "$root/etc/systemd/system/caseserv"* \
+    "$root/usr/local/lib/systemd/system/caseserv"*
+if chroot "$root" getent passwd caseserv >/dev/null; then
+	chroot "$root" userdel caseserv >/dev/null 2>&1
+	chroot "$root" groupdel caseserv >/dev/null 2>&1
+fi
+# Services this machine may carry that the test does not need: boot faster.
+for u in postgresql.service docker.service containerd.service \
+    nginx.service redis-server.service memcached.service haproxy.service \
+    fail2ban.service nscd.service apt-daily.timer apt-daily-upgrade.timer \
+    e2scrub_reap.service man-db.timer; do
+	ln -sf /dev/null "$root/etc/systemd/system/$u"
+done
+
+# The clean tree the user starts from: the tracked files of this checkout,
+# else (a release tarball) the source directory as it is.
+mkdir -p "$root/root/caseserv"
+if [ -e "$srcdir/.git" ]; then
+	(cd "$srcdir" && git ls-files -z | xargs -0 tar -cf - --no-recursion) |
+	    tar -C "$root/root/caseserv" -xf - || exit 99
+else
+	(cd "$srcdir" && tar -cf - --exclude=./build-san --exclude=./_build \
+	    --exclude=./_inst .) |
+	    tar -C "$root/root/caseserv" -xf - || exit 99
+fi
+
+systemd-nspawn -q -D "$root" -M "$mach" --private-network -b \
+    --register=no --keep-unit </dev/null >"$work/boot.log" 2>&1 &
+nspawn=$!
+i=0
+while [ -z "$leader" ] && [ $i -lt 100 ]; do
+	sleep 0.2; i=$((i + 1))
+	kill -0 "$nspawn" 2>/dev/null || break
+	leader=$(pgrep -P "$nspawn" | head -n 1)
+done
+if [ -z "$leader" ]; then
+	tail -n 20 "$work/boot.log"
+	skip "systemd-nspawn could not boot the container"
+fi
+echo "# container $mach: nspawn pid $nspawn, init pid $leader"
+
+in_ct() {	# a clean environment inside the container
+	nsenter -t "$leader" -a env -i PATH="$PATH" HOME=/root LANG=C.UTF-8 \
+	    TERM=dumb SYSTEMD_PAGER= SYSTEMD_COLORS=0 "$@"
+}
+sh_ct() { in_ct sh -c "$1"; }
+
+# Until systemd answers on its bus, then until start-up is over.
+i=0 state=
+while [ $i -lt 600 ]; do
+	state=$(in_ct timeout 5 systemctl is-system-running 2>/dev/null)
+	case $state in initializing|starting|"") ;; *) break ;; esac
+	sleep 0.2; i=$((i + 1))
+done
+echo "# system state after boot: $state"
+case $state in
+running|degraded) ;;
+*)	tail -n 30 "$work/boot.log"; nok "container booted ($state)"; exit 1 ;;
+esac
+
+# A client inside the container's private network.
+flip() {	# flip HOST PORT: send a line, print the answer
+	printf 'Hello, World\n' |
+	    timeout 5 nsenter -t "$leader" -n nc -N "$1" "$2" 2>/dev/null
+}
+serves() { [ "$(flip "$1" "$2")" = "hELLO, wORLD" ]; }
+refuses() { ! flip "$1" "$2" | grep -q .; }
+waitfor() {	# waitfor SECONDS command...: poll until it succeeds
+	w=$1; shift; i=0
+	while [ $i -lt $((w * 5)) ]; do
+		"$@" && return 0
+		sleep 0.2; i=$((i + 1))
+	done
+	return 1
+}
+unit_prop() { in_ct systemctl show -P "$2" "$1"; }
+active() { [ "$(in_ct systemctl is-active "$1")" = active ]; }
+journal() { in_ct journalctl -q --no-pager -o cat "$@"; }
+count_in() {	# count_in PATTERN: lines of the last journal output matching
+	grep -c -- "$1" "$work/j" || true
+}
+exposure() {
+	in_ct systemd-analyze security --no-pager "$1" 2>/dev/null |
+	    sed -n 's/.*Overall exposure level for [^:]*: *\([0-9.]*\).*/\1/p'
+}
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 <= b + 0) }'; }
+
+# ---- 1. ./configure && make && make install, nothing else --------------------
+sh_ct 'cd /root/caseserv && autoreconf -fi && ./configure && make -j2 &&
+    make install' >"$work/build.log" 2>&1
+rc=$?
+check "autoreconf -fi && ./configure && make && make install (exit $rc)" \
+    [ $rc -eq 0 ]
+[ $rc -eq 0 ] || { tail -n 40 "$work/build.log"; exit 1; }
+check "make install put the configuration at /etc/caseserv.conf" \
+    in_ct test -f /etc/caseserv.conf
+check "make install created the caseserv account" \
+    in_ct getent passwd caseserv
+check "the binary reads /etc/caseserv.conf by default" \
+    sh_ct 'caseserv -h | grep -q "default /etc/caseserv.conf"'
+
+# ---- 2. systemctl start: the shipped configuration ----------------------------
+in_ct systemctl daemon-reload
+check "systemctl start caseserv" in_ct systemctl start caseserv
+check "serves 127.0.0.1:1205" waitfor 5 serves 127.0.0.1 1205
+check "serves [::1]:1205" serves ::1 1205
+pid=$(unit_prop caseserv MainPID)
+check "the master runs as caseserv" \
+    sh_ct "grep -q \"^Uid:.*\$(id -u caseserv)\" /proc/$pid/status"
+check "ps names the master" \
+    sh_ct "ps -o args= -p $pid | grep -q 'caseserv: master'"
+
+# ---- 3. edit /etc/caseserv.conf, systemctl reload -----------------------------
+# As a user would: a second listener next to the shipped one.
+sh_ct 'sed -i "s/{ host = \"localhost\"; port = 1205; }/&,\n  { host = \"localhost\"; port = 1206; }/" /etc/caseserv.conf'
+check "the edited file passes caseserv -t" sh_ct 'caseserv -t'
+check "systemctl reload after an edit" in_ct systemctl reload caseserv
+check "the new listener [::1]:1206 serves" waitfor 5 serves ::1 1206
+check "the old one still serves" serves 127.0.0.1 1205
+check "same master after reload" [ "${pid:-0}" != 0 ] &&
+    [ "$(unit_prop caseserv MainPID)" = "$pid" ]
+
+# ---- 4. a broken edit: reload fails visibly, the old configuration serves ------
+sh_ct 'cp /etc/caseserv.conf /root/good.conf && echo "max_client = 3;" >> /etc/caseserv.conf'
+in_ct systemctl reload caseserv >/dev/null 2>&1
+check "systemctl reload fails on a broken file" [ $? -ne 0 ]
+check "still active" active caseserv
+check "the old configuration still serves :1206" serves 127.0.0.1 1206
+journal -u caseserv >"$work/j"
+check "the journal names the broken line" \
+    grep -q "caseserv.conf:[0-9]*: unknown setting 'max_client'" "$work/j"
+sh_ct 'cp /root/good.conf /etc/caseserv.conf'
+
+# ---- 5. a file the run user cannot read: reload would fail, and says so ------
+sh_ct 'chmod 0600 /etc/caseserv.conf'
+in_ct systemctl reload caseserv >/dev/null 2>&1
+check "reload refuses a file caseserv cannot read" [ $? -ne 0 ] && active caseserv
+journal -u caseserv >"$work/j"
+check "the journal says the run user cannot read it" \
+    grep -q "caseserv.conf.*not readable by user caseserv" "$work/j"
+sh_ct 'chmod 0644 /etc/caseserv.conf'
+check "still serving after it" serves 127.0.0.1 1205
+
+# ---- 6. STATUS= and the journal ------------------------------------------------
+flip 127.0.0.1 1205 >/dev/null
+check "STATUS= summarises sessions" waitfor 3 sh -c \
+    "nsenter -t $leader -a systemctl show -P StatusText caseserv | grep -q 'accepted='"
+
+# ---- 7. rsyslog's file -------------------------------------------------------------
+if in_ct test -x /usr/sbin/rsyslogd; then
+	in_ct install -m 0644 /root/caseserv/contrib/rsyslog-caseserv.conf \
+	    /etc/rsyslog.d/30-caseserv.conf
+	in_ct systemctl restart rsyslog
+	waitfor 5 active rsyslog
+	flip ::1 1205 >/dev/null
+	check "rsyslog writes /var/log/caseserv.log" waitfor 5 \
+	    sh -c "nsenter -t $leader -a grep -q 'close peer=\[::1\]' /var/log/caseserv.log"
+	c=$(in_ct grep -c 'close peer=\[::1\]' /var/log/caseserv.log)
+	check "each session logged once in the file ($c)" [ "$c" = 1 ]
+else
+	nok "rsyslog is installed (install-deps.sh)"
+fi
+
+# ---- 8. systemctl stop -----------------------------------------------------------
+check "systemctl stop caseserv" in_ct systemctl stop caseserv
+check "inactive after stop" [ "$(in_ct systemctl is-active caseserv)" = inactive ]
+check "port 1205 closed" refuses 127.0.0.1 1205
+journal -u caseserv >"$work/j"
+check "exited cleanly" grep -q "exiting" "$work/j"
+
+# ---- 9. a start-up failure reaches the journal once -------------------------------
+in_ct systemd-run -q --unit=cs-occupy -p Type=simple nc -l 127.0.0.1 1207
+sh_ct 'cp /root/good.conf /etc/caseserv.conf &&
+    sed -i "s/port = 1206;/port = 1207;/" /etc/caseserv.conf'
+waitfor 5 sh -c "nsenter -t $leader -n ss -ltn | grep -q 127.0.0.1:1207"
+in_ct journalctl --rotate >/dev/null 2>&1
+since=$(in_ct date +%s)
+in_ct systemctl start caseserv >/dev/null 2>&1
+check "start fails when the port is taken" [ $? -ne 0 ]
+sleep 1
+journal -u caseserv --since "@$since" >"$work/j"
+c=$(count_in 'bind: 127.0.0.1:1207')
+check "the bind failure reaches the journal once ($c)" [ "$c" = 1 ]
+in_ct systemctl stop cs-occupy >/dev/null 2>&1
+in_ct systemctl reset-failed caseserv >/dev/null 2>&1
+sh_ct 'cp /root/good.conf /etc/caseserv.conf'
+
+# ---- 10. exposure ------------------------------------------------------------------
+e=$(exposure caseserv.service)
+check "systemd-analyze security caseserv.service: $e <= 2.1" le "$e" 2.1
+e=$(exposure caseserv-activated.service)
+check "systemd-analyze security caseserv-activated.service: $e <= 1.0" le "$e" 1.0
+
+# ---- 11. the watchdog ------------------------------------------------------------
+sh_ct 'mkdir -p /etc/systemd/system/caseserv.service.d &&
+    printf "[Service]\nWatchdogSec=2s\nTimeoutAbortSec=2s\nRestartSec=1s\n" \
+        >/etc/systemd/system/caseserv.service.d/watchdog.conf'
+in_ct systemctl daemon-reload
+in_ct systemctl start caseserv
+sleep 5
+check "a healthy loop keeps the watchdog fed" \
+    [ "$(unit_prop caseserv NRestarts)" = 0 ] && active caseserv
+wpid=$(unit_prop caseserv MainPID)
+[ "${wpid:-0}" != 0 ] && kill -STOP "$wpid"
+check "a stuck master is restarted by the watchdog" waitfor 20 sh -c \
+    "[ \"\$(nsenter -t $leader -a systemctl show -P NRestarts caseserv)\" -ge 1 ]"
+journal -u caseserv >"$work/j"
+check "the journal says why: watchdog timeout" grep -q "[Ww]atchdog timeout" "$work/j"
+check "serving again after the watchdog restart" waitfor 10 serves 127.0.0.1 1205
+in_ct systemctl stop caseserv
+sh_ct 'rm -rf /etc/systemd/system/caseserv.service.d'
+in_ct systemctl daemon-reload
+
+# ---- 12. socket activation: no privilege at all ---------------------------------------
+check "systemctl start caseserv.socket" in_ct systemctl start caseserv.socket
+check "a connection starts the service (127.0.0.1)" waitfor 5 serves 127.0.0.1 1205
+check "and serves [::1]:1205" serves ::1 1205
+apid=$(unit_prop caseserv-activated.service MainPID)
+st=$(in_ct cat /proc/"$apid"/status 2>/dev/null)
+uid=$(in_ct id -u caseserv)
+check "the activated master is uid caseserv" \
+    sh -c "echo '$st' | grep -q '^Uid:[[:space:]]*$uid[[:space:]]'"
+for c in CapEff CapPrm CapBnd CapAmb; do
+	check "the activated master has no $c" \
+	    sh -c "echo '$st' | grep -q '^$c:[[:space:]]*0*$'"
+done
+check "reload keeps the handed-over sockets" \
+    in_ct systemctl reload caseserv-activated.service
+check "still serving after reload" serves 127.0.0.1 1205
+journal -u caseserv-activated >"$work/j"
+check "the journal says the sockets come from systemd" \
+    grep -q "socket activation" "$work/j"
+in_ct systemctl stop caseserv.socket caseserv-activated.service
+
+# ---- 13. inetd style: Accept=yes ---------------------------------------------------
+check "systemctl start caseserv-inetd.socket" \
+    in_ct systemctl start caseserv-inetd.socket
+check "an Accept=yes instance serves" waitfor 5 serves 127.0.0.1 1205
+in_ct systemctl stop caseserv-inetd.socket
+
+echo "# $n checks, $failed failed"
+if [ $failed -ne 0 ]; then
+	echo "# ---- journal (caseserv units)"
+	journal -u 'caseserv*' | tail -n 60
+fi
+[ $failed -eq 0 ]
