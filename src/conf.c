@@ -605,6 +605,23 @@ apply(struct load *ld, const config_setting_t *root, struct cfg *c)
 	return 0;
 }
 
+/* The files a reload reads again: the file itself, then its @includes. */
+static int
+list_files(struct load *ld, const struct clx_text *t, struct cfg *c)
+{
+	size_t i, n = clx_nfiles(t) + 1;
+
+	if ((c->files = calloc(n, sizeof(*c->files))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		c->files[i] = strdup(i == 0 ? ld->path : clx_file(t, i - 1));
+		if (c->files[i] == NULL)
+			return -1;
+		c->nfiles++;
+	}
+	return 0;
+}
+
 /* libconfig parses the very text that clx_scan() read. */
 static int
 parse(struct load *ld, struct clx_text *t, struct cfg *c)
@@ -623,6 +640,8 @@ parse(struct load *ld, struct clx_text *t, struct cfg *c)
 		    config_error_file(&lc) != NULL ? config_error_file(&lc) :
 		    ld->path, config_error_line(&lc), config_error_text(&lc));
 	else if ((c->path = strdup(ld->path)) == NULL)
+		load_fail(ld, NULL, "%s", strerror(errno));
+	else if (list_files(ld, t, c) == -1)
 		load_fail(ld, NULL, "%s", strerror(errno));
 	else {
 		/* A mismatch is reported at the first integer applied. */
@@ -678,6 +697,9 @@ cfg_free(struct cfg *cfg)
 		if (key_ops[cfg_keys[i].type].release != NULL)
 			key_ops[cfg_keys[i].type].release(&cfg_keys[i], cfg);
 	free(cfg->path);
+	for (i = 0; i < cfg->nfiles; i++)
+		free(cfg->files[i]);
+	free(cfg->files);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -24,6 +24,9 @@ struct cfg_listen {
 
 struct cfg {
 	char		 *path;
+	char		**files;	/* path and its @include files: what a
+					 * reload reads again */
+	size_t		  nfiles;
 	struct cfg_listen *listen;
 	size_t		  nlisten;
 	int		  backlog;

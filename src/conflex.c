@@ -50,6 +50,8 @@ struct clx_text {
 	struct lit	*lit;		/* the text's integer literals */
 	size_t		 nlit, maxlit;
 	int		 nincl;		/* @include files read */
+	char		**files;	/* their paths, as opened */
+	size_t		 nfiles;
 	int		 stop;		/* an @include libconfig will refuse */
 	const char	*path;		/* these three during clx_scan() only */
 	char		*err;
@@ -372,6 +374,21 @@ set_include_dir(struct clx_text *t)
 	return 0;
 }
 
+/* Remember an @include file read, for clx_file(). */
+static int
+add_file(struct clx_text *t, const char *path)
+{
+	char **f;
+
+	if ((f = reallocarray(t->files, t->nfiles + 1, sizeof(*f))) == NULL)
+		return fail_at(t, path, 0, "cannot read: %s", strerror(errno));
+	t->files = f;
+	if ((f[t->nfiles] = strdup(path)) == NULL)
+		return fail_at(t, path, 0, "cannot read: %s", strerror(errno));
+	t->nfiles++;
+	return 0;
+}
+
 /* ---- the literals, @include files expanded ------------------------------- */
 
 static int lex_text(struct clx_text *, const char *, const char *, int);
@@ -407,6 +424,10 @@ lex_include(struct clx_text *t, const char *file, const char *text,
 	    t->incdir : "", t->incdir != NULL ? "/" : "", name);
 	if ((buf = read_include(t, path, name)) == NULL)
 		return t->stop ? end : NULL;
+	if (add_file(t, path) == -1) {
+		free(buf);
+		return NULL;
+	}
 	rc = lex_text(t, name, buf, depth + 1);
 	free(buf);
 	return rc == -1 ? NULL : end;
@@ -555,11 +576,28 @@ clx_include_dir(const struct clx_text *t)
 	return t->incdir;
 }
 
+size_t
+clx_nfiles(const struct clx_text *t)
+{
+	return t->nfiles;
+}
+
+const char *
+clx_file(const struct clx_text *t, size_t i)
+{
+	return i < t->nfiles ? t->files[i] : NULL;
+}
+
 void
 clx_free(struct clx_text *t)
 {
+	size_t i;
+
 	if (t == NULL)
 		return;
+	for (i = 0; i < t->nfiles; i++)
+		free(t->files[i]);
+	free(t->files);
 	lits_free(t);
 	free(t->text);
 	free(t->incdir);

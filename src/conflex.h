@@ -36,6 +36,9 @@ int clx_map(struct clx_text *, config_setting_t *root);
  * characters and "...") when 64 bits cannot hold it, NULL when they can.
  */
 int clx_value(const config_setting_t *, int64_t *val, const char **big);
+/* The @include files read (nested ones too), by the path opened. */
+size_t clx_nfiles(const struct clx_text *);
+const char *clx_file(const struct clx_text *, size_t i);
 void clx_free(struct clx_text *);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * main.c - wires the pieces together, in the order that matters:
- * clean descriptors, process title, configuration, accounts, sandbox
- * programs, detach, pidfile lock, bind, pid written, privilege drop,
- * master sandbox, ready, serve.  With -i, inetd.c takes over once the
- * configuration is read.
+ * clean descriptors, process title, configuration, accounts (and whether
+ * the run user can read the file again on reload), sandbox programs,
+ * detach, pidfile lock, bind, pid written, privilege drop, master sandbox,
+ * ready, serve.  With -i, inetd.c takes over once the configuration is
+ * read.
  */
 #include "config.h"
 
@@ -23,11 +24,33 @@
 #include "sandbox.h"
 #include "supervisor.h"
 
+/* Warns, or with -t fails, when a reload could not read the file again. */
+static int
+check_readable(const struct prv_ids *ids, const struct cfg *cfg, int test)
+{
+	char err[CFG_ERRLEN], line[CFG_ERRLEN * 4];
+
+	if (prv_check_read(ids, cfg->files, cfg->nfiles, err, sizeof(err)) == 0)
+		return 0;
+	if (!test) {
+		log_warnx("%s", err);
+		return 0;
+	}
+	log_escape(err, line, sizeof(line));
+	fprintf(stderr, "%s\n", line);
+	return -1;
+}
+
+/* -t and -T: all that start-up checks, short of binding. */
 static int
 check_only(const struct options *o, const struct cfg *cfg)
 {
+	struct prv_ids ids;
 	char err[CFG_ERRLEN];
 
+	prv_lookup(cfg, &ids);
+	if (check_readable(&ids, cfg, 1) == -1)
+		return EX_CONFIG;
 	if (sbx_selftest(err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
 		return EX_OSERR;
@@ -81,6 +104,7 @@ main(int argc, char **argv)
 	}
 
 	prv_lookup(&cfg, &ids);
+	check_readable(&ids, &cfg, 0);
 	sbx_init();
 	dmn_notify_init();
 	if (!o.foreground)

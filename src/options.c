@@ -33,7 +33,7 @@ opt_help(void)
 {
 	printf(OPT_USAGE
 	    "Serve TCP clients, echoing every byte with ASCII letters' case flipped.\n\n"
-	    "  -c, --config FILE  configuration file (default %s/caseserv.conf)\n"
+	    "  -c, --config FILE  configuration file (default %s)\n"
 	    "  -f, --foreground   do not detach\n"
 	    "  -e, --stderr       log to standard error instead of syslog\n"
 	    "  -d, --debug        log at debug level; implies -f -e\n"
@@ -42,7 +42,7 @@ opt_help(void)
 	    "  -T, --dump         check, then print the effective configuration\n"
 	    "  -h, --help         print this help and exit\n"
 	    "  -V, --version      print the version and exit\n\n"
-	    "See caseserv(8) and caseserv.conf(5).\n", SYSCONFDIR);
+	    "See caseserv(8) and caseserv.conf(5).\n", CASESERV_CONFIG);
 	exit(EX_OK);
 }
 
@@ -94,7 +94,7 @@ opt_parse(int argc, char **argv, struct options *o)
 	char bad[8];
 	int c;
 
-	*o = (struct options){ .config = SYSCONFDIR "/caseserv.conf" };
+	*o = (struct options){ .config = CASESERV_CONFIG };
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:feditThV", opt_long, NULL)) != -1) {
 		switch (c) {

@@ -8,12 +8,15 @@
 
 #include <sys/prctl.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <cap-ng.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -84,6 +87,91 @@ prv_lookup(const struct cfg *cfg, struct prv_ids *ids)
 	if (ids->uid == 0 || ids->gid == 0)
 		fatalx(EX_CONFIG, "user: %s: runs as uid or gid 0; choose an "
 		    "unprivileged account", ids->user);
+}
+
+/* What the probe child found: the first file it could not open. */
+struct prv_unreadable {
+	int	 index;		/* into files[]; -1: could not become the user */
+	int	 error;		/* errno */
+};
+
+/*
+ * The probe child: becomes the run user as the drop does (no
+ * supplementary groups, then gid, then uid, so no capability is left) and
+ * opens each file as a reload will.  Reports the first failure on fd.
+ */
+static void __attribute__((noreturn))
+probe_read(const struct prv_ids *ids, char *const *files, size_t nfiles,
+    int fd)
+{
+	struct prv_unreadable r = { -1, 0 };
+	size_t i;
+	int f;
+
+	if (setgroups(0, NULL) == -1 || setgid(ids->gid) == -1 ||
+	    setuid(ids->uid) == -1) {
+		r.error = errno;
+		_exit(write(fd, &r, sizeof(r)) == (ssize_t)sizeof(r) ? 1 : 2);
+	}
+	for (i = 0; i < nfiles; i++) {
+		/* O_NONBLOCK: a FIFO must not hang the check. */
+		f = open(files[i], O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		if (f == -1) {
+			r.index = (int)i;
+			r.error = errno;
+			_exit(write(fd, &r, sizeof(r)) == (ssize_t)sizeof(r) ?
+			    1 : 2);
+		}
+		close(f);
+	}
+	_exit(0);
+}
+
+int
+prv_check_read(const struct prv_ids *ids, char *const *files, size_t nfiles,
+    char *err, size_t errlen)
+{
+	struct prv_unreadable r;
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	if (!ids->as_root || nfiles == 0)
+		return 0;
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "privileges: pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(err, errlen, "privileges: fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		probe_read(ids, files, nfiles, fds[1]);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], &r, sizeof(r))) == -1 && errno == EINTR)
+		;
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (n == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (n != (ssize_t)sizeof(r) || r.index >= (int)nfiles)
+		snprintf(err, errlen, "privileges: cannot check what user %s "
+		    "can read", ids->user);
+	else if (r.index < 0)
+		snprintf(err, errlen, "privileges: cannot change to user %s "
+		    "(uid %u, gid %u): %s", ids->user, (unsigned)ids->uid,
+		    (unsigned)ids->gid, strerror(r.error));
+	else
+		snprintf(err, errlen, "%s: not readable by user %s (reload "
+		    "would fail): %s", files[r.index], ids->user,
+		    strerror(r.error));
+	return -1;
 }
 
 /* Capabilities to keep, in libcap-ng's working state (already cleared). */

@@ -22,6 +22,14 @@ struct prv_ids {
  */
 void prv_lookup(const struct cfg *cfg, struct prv_ids *ids);
 /*
+ * Started as root: can the run user open each of files (what a reload
+ * reads again)?  Checked in a short-lived child that takes the user's ids
+ * as the drop will.  0; or -1 with "FILE: not readable by user U (reload
+ * would fail): reason" (the first such file) in err.  Not root: 0.
+ */
+int prv_check_read(const struct prv_ids *ids, char *const *files,
+    size_t nfiles, char *err, size_t errlen);
+/*
  * Drop privileges for good, in a fixed order; fatal (EX_OSERR) on any
  * failure, and checks afterwards that root cannot come back.  keep_bind:
  * keep CAP_NET_BIND_SERVICE (a listener below 1024).  Sets NO_NEW_PRIVS.

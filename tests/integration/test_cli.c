@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +98,12 @@ test_check_shipped(void **state)
 	snprintf(path, sizeof(path), "%s/etc/caseserv.conf", cst_srcdir());
 	code = run(d, NULL, &err, "-t", "-c", path, NULL);
 	print_message("stderr: %s\n", err);
-	assert_int_equal(code, 0);
+	/* As root -t checks the account too, which make install creates. */
+	if (cst_is_root() && getpwnam("caseserv") == NULL) {
+		assert_int_equal(code, 67);
+		assert_non_null(strstr(err, "user: caseserv: no such user"));
+	} else
+		assert_int_equal(code, 0);
 	free(err);
 }
 
@@ -334,6 +340,89 @@ test_no_such_user(void **state)
 	assert_int_equal(cst_connect("127.0.0.1", d->port, 1000), -1);
 }
 
+/* -t checks the accounts as start-up does: 67, naming the missing one. */
+static void
+test_check_no_such_user(void **state)
+{
+	static const char *files[] = {
+		"user = \"cst-no-such-user\";\n",
+		"user = \"nobody\";\ngroup = \"cst-no-such-group\";\n",
+	};
+	static const char *want[] = { "user: cst-no-such-user: no such user",
+	    "group: cst-no-such-group: no such group" };
+	struct cst_daemon *d = *state;
+	const char *opt[] = { "-t", "-T" };
+	char *err;
+	size_t i, j;
+
+	if (!cst_is_root())
+		skip();
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 2; j++) {
+			cst_must_write(d->conf, files[i]);
+			assert_int_equal(run(d, NULL, &err, opt[j], "-c",
+			    d->conf, NULL), 67);
+			print_message("%s: %s", opt[j], err);
+			assert_non_null(strstr(err, want[i]));
+			assert_int_equal(count_lines(err), 1);
+			free(err);
+		}
+}
+
+/* The line -t prints for a file the run user cannot open. */
+static void
+assert_unreadable(const char *err, const char *path)
+{
+	char want[CST_PATHLEN + 128];
+
+	snprintf(want, sizeof(want), "%s: not readable by user nobody "
+	    "(reload would fail): Permission denied\n", path);
+	print_message("stderr: %s", err);
+	assert_string_equal(err, want);
+}
+
+/*
+ * Root can read a mode 0600 file, the dropped daemon cannot: -t and -T
+ * fail naming it (the file itself, or an @include'd one), since every
+ * reload would fail; a start works but warns.
+ */
+static void
+test_check_unreadable(void **state)
+{
+	struct cst_daemon *d = *state;
+	char inc[CST_PATHLEN + 16], text[CST_PATHLEN + 64], *out, *err;
+
+	if (!cst_is_root())
+		skip();
+	cst_must_conf(d, NULL);
+	assert_int_equal(run(d, NULL, &err, "-t", "-c", d->conf, NULL), 0);
+	free(err);
+	assert_int_equal(chmod(d->conf, 0600), 0);
+	assert_int_equal(run(d, NULL, &err, "-t", "-c", d->conf, NULL), 78);
+	assert_unreadable(err, d->conf);
+	free(err);
+	assert_int_equal(run(d, &out, &err, "-T", "-c", d->conf, NULL), 78);
+	assert_unreadable(err, d->conf);
+	assert_string_equal(out, "");
+	free(out);
+	free(err);
+
+	snprintf(inc, sizeof(inc), "%s/inc.conf", d->dir);
+	cst_must_write(inc, "backlog = 5;\n");
+	assert_int_equal(chmod(inc, 0600), 0);
+	snprintf(text, sizeof(text), "@include \"%s\"\n", "inc.conf");
+	cst_must_conf(d, text);
+	assert_int_equal(chmod(d->conf, 0644), 0);
+	assert_int_equal(run(d, NULL, &err, "-t", "-c", d->conf, NULL), 78);
+	assert_unreadable(err, inc);
+	free(err);
+
+	/* Root reads it, so start-up goes on, but says reload will fail. */
+	cst_must_start(d, cst_binary(0), NULL, NULL, 2);
+	assert_int_equal(cst_log_wait(d, "inc.conf: not readable by user "
+	    "nobody (reload would fail)", CST_WAIT_MS), 0);
+}
+
 /* A pidfile in a directory the dropped daemon may write. */
 static void
 pidfile_path(struct cst_daemon *d, char *buf, size_t len)
@@ -497,6 +586,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_missing_config, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_no_such_user, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_check_no_such_user, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_check_unreadable, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_port_in_use, setup,
 		    teardown),
