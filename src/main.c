@@ -52,9 +52,12 @@ main(int argc, char **argv)
 		char line[CFG_ERRLEN * 4];
 
 		/* The bare FILE:LINE: message line, as -t promises; a file
-		 * name with a newline in it must not make it two lines. */
+		 * name with a newline in it must not make it two lines.  A
+		 * start that logs to syslog where stderr is the journal
+		 * leaves it to syslog, or the journal has it twice. */
 		log_escape(err, line, sizeof(line));
-		fprintf(stderr, "%s\n", line);
+		if (o.to_stderr || o.test || o.dump || !log_stderr_is_journal())
+			log_stderr(LOG_ERR, line);
 		if (!o.to_stderr && !o.test && !o.dump) {
 			log_startup_stderr(0);
 			log_errx("%s", err);
