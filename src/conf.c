@@ -110,6 +110,7 @@ static const struct cfg_key cfg_keys[] = {
 	INT(shutdown_timeout, 10, 0, CFG_TIMEOUT_MAX),
 	NAME(log_facility, "daemon", facility_names),
 	NAME(log_level, "info", level_names),
+	INT(stats_interval, 0, 0, CFG_TIMEOUT_MAX),
 };
 #define CFG_NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 

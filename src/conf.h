@@ -46,6 +46,7 @@ struct cfg {
 	int		  shutdown_timeout;
 	int		  log_facility;	/* LOG_DAEMON, ... */
 	int		  log_level;	/* LOG_ERR .. LOG_DEBUG */
+	int		  stats_interval; /* seconds between stats lines; 0: none */
 };
 
 /*
