@@ -693,3 +693,21 @@ cfg_facility_name(int facility)
 {
 	return name_of(facility_names, facility);
 }
+
+static int
+cfg_str_equal(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+int
+cfg_listen_equal(const struct cfg *a, const struct cfg *b)
+{
+	if (a->nlisten != b->nlisten)
+		return 0;
+	for (size_t i = 0; i < a->nlisten; i++)
+		if (!cfg_str_equal(a->listen[i].host, b->listen[i].host) ||
+		    !cfg_str_equal(a->listen[i].port, b->listen[i].port))
+			return 0;
+	return 1;
+}

@@ -70,7 +70,7 @@ wait_for_daemon(pid_t pid, int fd)
 }
 
 void
-dmn_clean_fds(void)
+dmn_clean_fds(int keep)
 {
 	int fd;
 
@@ -78,7 +78,7 @@ dmn_clean_fds(void)
 		if (fcntl(fd, F_GETFD) == -1 &&
 		    open("/dev/null", O_RDWR | O_NOCTTY) != fd)
 			_exit(EX_OSERR);	/* nowhere to say why */
-	(void)close_range(3, ~0U, 0);
+	(void)close_range(3 + (unsigned)keep, ~0U, 0);
 }
 
 void

@@ -11,9 +11,10 @@
 /*
  * First thing at start: descriptors 0-2 open (on /dev/null where they were
  * closed, so no socket or pipe of ours can land there), nothing else
- * inherited from whoever started us.
+ * inherited from whoever started us but the keep descriptors from 3 on
+ * (the sockets of socket activation).
  */
-void dmn_clean_fds(void);
+void dmn_clean_fds(int keep);
 /*
  * Detach: fork, setsid, chdir /.  The parent stays until dmn_ready() or
  * until the child exits, and exits with the child's status, so the command

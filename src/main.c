@@ -11,6 +11,7 @@
 #include <sysexits.h>
 #include <syslog.h>
 
+#include "activation.h"
 #include "conf.h"
 #include "daemon.h"
 #include "listeners.h"
@@ -39,12 +40,12 @@ main(int argc, char **argv)
 {
 	struct options o;
 	struct cfg cfg;
-	struct lsn_set set = { NULL, 0 };
+	struct lsn_set set = { NULL, 0, 0 };
 	struct prv_ids ids;
 	char err[CFG_ERRLEN];
 	int status;
 
-	dmn_clean_fds();
+	dmn_clean_fds(act_take());
 	opt_parse(argc, argv, &o);
 	log_init(o.to_stderr, LOG_DAEMON, o.debug ? LOG_DEBUG : -1);
 	log_startup_stderr(1);
@@ -87,11 +88,13 @@ main(int argc, char **argv)
 		if (ids.as_root)
 			dmn_pidfile_chown(ids.uid, ids.gid);
 	}
-	if (lsn_reconcile(&set, &cfg, err, sizeof(err), &status) == -1)
+	if (act_listeners(&set) == 0 &&
+	    lsn_reconcile(&set, &cfg, err, sizeof(err), &status) == -1)
 		fatalx(status, "%s", err);
 	if (dmn_pidfile_write(err, sizeof(err)) == -1)
 		fatalx(EX_OSERR, "%s", err);
-	prv_drop(&ids, lsn_lowest_port(&set) < 1024);
+	/* Handed-over sockets are never bound again: no capability kept. */
+	prv_drop(&ids, !set.inherited && lsn_lowest_port(&set) < 1024);
 	sbx_enter_master();
 	dmn_ready(o.to_stderr);
 	log_startup_stderr(0);

@@ -526,6 +526,9 @@ sup_reload(void)
 		log_warnx("reload: user/group change needs a restart");
 	if (!sup_same(next->pidfile, sup.cfg->pidfile))
 		log_warnx("reload: pidfile change needs a restart");
+	if (sup.lsn->inherited && !cfg_listen_equal(next, sup.cfg))
+		log_warnx("reload: listen change ignored: the listeners come "
+		    "from the service manager");
 	log_configure(next->log_facility, next->log_level);
 	sup.rebuild = 1;
 	/* Sessions in progress keep the settings they were forked with. */
