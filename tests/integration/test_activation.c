@@ -253,7 +253,7 @@ test_unprivileged(void **state)
 {
 	struct cst_daemon *d = *state;
 	char caps[64];
-	int fd = -1, port, i;
+	int fd = -1, port = 0, i;
 
 	if (!cst_is_root())
 		skip();
