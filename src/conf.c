@@ -110,6 +110,7 @@ static const struct cfg_key cfg_keys[] = {
 	INT(shutdown_timeout, 10, 0, CFG_TIMEOUT_MAX),
 	NAME(log_facility, "daemon", facility_names),
 	NAME(log_level, "info", level_names),
+	INT(stats_interval, 0, 0, CFG_TIMEOUT_MAX),
 };
 #define CFG_NKEYS	(sizeof(cfg_keys) / sizeof(cfg_keys[0]))
 
@@ -713,4 +714,22 @@ const char *
 cfg_facility_name(int facility)
 {
 	return name_of(facility_names, facility);
+}
+
+static int
+cfg_str_equal(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+int
+cfg_listen_equal(const struct cfg *a, const struct cfg *b)
+{
+	if (a->nlisten != b->nlisten)
+		return 0;
+	for (size_t i = 0; i < a->nlisten; i++)
+		if (!cfg_str_equal(a->listen[i].host, b->listen[i].host) ||
+		    !cfg_str_equal(a->listen[i].port, b->listen[i].port))
+			return 0;
+	return 1;
 }

@@ -49,6 +49,7 @@ struct cfg {
 	int		  shutdown_timeout;
 	int		  log_facility;	/* LOG_DAEMON, ... */
 	int		  log_level;	/* LOG_ERR .. LOG_DEBUG */
+	int		  stats_interval; /* seconds between stats lines; 0: none */
 };
 
 /*
@@ -59,6 +60,8 @@ int cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen);
 /* Print the whole effective configuration in the file's own syntax. */
 void cfg_dump(const struct cfg *cfg, FILE *out);
 void cfg_free(struct cfg *cfg);
+/* Do a and b name the same listen entries (hosts and ports as written)? */
+int cfg_listen_equal(const struct cfg *a, const struct cfg *b);
 /* Syslog names back from values, for messages. */
 const char *cfg_level_name(int level);
 const char *cfg_facility_name(int facility);

@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ static char	 pid_path[PATH_MAX];
 static int	 notify_fd = -1;
 static struct sockaddr_un notify_addr;
 static socklen_t notify_len;
+static uint64_t	 watchdog_usec;	/* $WATCHDOG_USEC, when it is meant for us */
 
 /*
  * The parent: exit 0 once the daemon is ready, or with its status if it
@@ -68,7 +70,7 @@ wait_for_daemon(pid_t pid, int fd)
 }
 
 void
-dmn_clean_fds(void)
+dmn_clean_fds(int keep)
 {
 	int fd;
 
@@ -76,7 +78,7 @@ dmn_clean_fds(void)
 		if (fcntl(fd, F_GETFD) == -1 &&
 		    open("/dev/null", O_RDWR | O_NOCTTY) != fd)
 			_exit(EX_OSERR);	/* nowhere to say why */
-	(void)close_range(3, ~0U, 0);
+	(void)close_range(3 + (unsigned)keep, ~0U, 0);
 }
 
 void
@@ -272,6 +274,51 @@ dmn_pidfile_remove(void)
 	pid_fd = -1;
 }
 
+/* A decimal number, digits only, at most max; 0, or -1. */
+static int
+dmn_env_number(const char *s, uint64_t max, uint64_t *out)
+{
+	char	*end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno == 0 && *end == '\0' && *out <= max ? 0 : -1;
+}
+
+/*
+ * $WATCHDOG_USEC is meant for us unless $WATCHDOG_PID names another
+ * process (a wrapper that did not exec us, say).  A value systemd would
+ * never write is reported and ignored: no keep-alive is better than a
+ * wrong one that gets the service killed or hides a hang.
+ */
+static void
+dmn_watchdog_init(void)
+{
+	const char	*usec = getenv("WATCHDOG_USEC");
+	const char	*pid = getenv("WATCHDOG_PID");
+	uint64_t	 v, p;
+
+	if (usec == NULL || *usec == '\0')
+		return;
+	if (dmn_env_number(usec, UINT64_MAX - 1, &v) == -1 || v == 0) {
+		log_warnx("watchdog: WATCHDOG_USEC=%s: not a positive number "
+		    "of microseconds; ignored", usec);
+		return;
+	}
+	if (pid != NULL && *pid != '\0') {
+		if (dmn_env_number(pid, INT_MAX, &p) == -1 || p == 0) {
+			log_warnx("watchdog: WATCHDOG_PID=%s: not a process id; "
+			    "ignored", pid);
+			return;
+		}
+		if (p != (uint64_t)getpid())
+			return;
+	}
+	watchdog_usec = v;
+}
+
 void
 dmn_notify_init(void)
 {
@@ -294,6 +341,8 @@ dmn_notify_init(void)
 	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (notify_fd == -1)
 		log_warn("notify: socket");
+	else
+		dmn_watchdog_init();
 }
 
 void
@@ -304,4 +353,16 @@ dmn_notify(const char *state)
 	if (sendto(notify_fd, state, strlen(state), MSG_NOSIGNAL,
 	    (struct sockaddr *)&notify_addr, notify_len) == -1)
 		log_debug("notify: %s: %s", state, strerror(errno));
+}
+
+int
+dmn_notify_enabled(void)
+{
+	return notify_fd != -1;
+}
+
+uint64_t
+dmn_watchdog_usec(void)
+{
+	return watchdog_usec;
 }

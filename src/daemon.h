@@ -6,12 +6,15 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 /*
  * First thing at start: descriptors 0-2 open (on /dev/null where they were
  * closed, so no socket or pipe of ours can land there), nothing else
- * inherited from whoever started us.
+ * inherited from whoever started us but the keep descriptors from 3 on
+ * (the sockets of socket activation).
  */
-void dmn_clean_fds(void);
+void dmn_clean_fds(int keep);
 /*
  * Detach: fork, setsid, chdir /.  The parent stays until dmn_ready() or
  * until the child exits, and exits with the child's status, so the command
@@ -32,8 +35,18 @@ void dmn_pidfile_chown(uid_t uid, gid_t gid);
 void dmn_pidfile_remove(void);
 /* Open $NOTIFY_SOCKET now, while the file system is still reachable. */
 void dmn_notify_init(void);
-/* sd_notify-style state string ("READY=1", "RELOADING=1", "STOPPING=1"). */
+/*
+ * sd_notify-style state string ("READY=1", "RELOADING=1", "STOPPING=1",
+ * "STATUS=...", "WATCHDOG=1").
+ */
 void dmn_notify(const char *state);
+/* Is there a service manager to tell ($NOTIFY_SOCKET opened)? */
+int dmn_notify_enabled(void);
+/*
+ * $WATCHDOG_USEC when it is meant for us ($WATCHDOG_PID unset or ours) and
+ * there is a socket to send WATCHDOG=1 on; 0: no watchdog.
+ */
+uint64_t dmn_watchdog_usec(void);
 /*
  * Listening: release the waiting parent, standard streams to /dev/null
  * (standard error kept when it is the log, -e), READY=1.

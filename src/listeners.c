@@ -189,6 +189,9 @@ lsn_reconcile(struct lsn_set *set, const struct cfg *cfg, char *err,
 	size_t n = 0, i;
 
 	*status = EX_OSERR;
+	/* Socket activation: the service manager owns the addresses. */
+	if (set->inherited)
+		return 0;
 	for (i = 0; i < cfg->nlisten; i++) {
 		char why[256];
 		int rc = lsn_resolve(&cfg->listen[i], &v, &n, why, sizeof(why));
@@ -231,6 +234,64 @@ fail:
 	/* Close only the sockets this call opened; the old set is untouched. */
 	lsn_free(v, n, set);
 	return -1;
+}
+
+/* What a handed-over socket must be; NULL, or why it is not. */
+static const char *
+lsn_unfit(int fd)
+{
+	int type, domain, listening;
+	socklen_t len = sizeof(int);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+		return strerror(errno);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == -1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == -1)
+		return strerror(errno);
+	if (type != SOCK_STREAM)
+		return "not a stream socket";
+	if (domain != AF_INET && domain != AF_INET6)
+		return "not an IPv4 or IPv6 socket";
+	if (!listening)
+		return "not listening";
+	return NULL;
+}
+
+int
+lsn_adopt(struct lsn_set *set, int fd, char *err, size_t errlen)
+{
+	struct lsn l, *nv;
+	const char *why;
+	int fl;
+
+	memset(&l, 0, sizeof(l));
+	l.fd = fd;
+	l.addrlen = sizeof(l.addr);
+	if ((why = lsn_unfit(fd)) != NULL ||
+	    (getsockname(fd, (struct sockaddr *)&l.addr, &l.addrlen) == -1 &&
+	    (why = strerror(errno)) != NULL)) {
+		snprintf(err, errlen, "socket activation: descriptor %d: %s",
+		    fd, why);
+		return -1;
+	}
+	lsn_addr_name((struct sockaddr *)&l.addr, l.name, sizeof(l.name));
+	/* The manager may hand them blocking: one accept must never stall
+	 * the loop.  Close-on-exec as our own; sessions close them anyway. */
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		snprintf(err, errlen, "socket activation: %s: fcntl: %s",
+		    l.name, strerror(errno));
+		return -1;
+	}
+	if ((nv = realloc(set->v, (set->n + 1) * sizeof(*nv))) == NULL) {
+		snprintf(err, errlen, "socket activation: %s", strerror(errno));
+		return -1;
+	}
+	set->v = nv;
+	set->v[set->n++] = l;
+	set->inherited = 1;
+	return 0;
 }
 
 void

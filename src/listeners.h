@@ -20,17 +20,26 @@ struct lsn {
 struct lsn_set {
 	struct lsn	*v;
 	size_t		 n;
+	int		 inherited;	/* from the service manager: kept as is */
 };
 
 /*
  * Make set match cfg: sockets present in both stay open, new ones are bound
- * (non-blocking, SO_REUSEADDR, IPV6_V6ONLY), removed ones are closed.  On
+ * (non-blocking, SO_REUSEADDR, IPV6_V6ONLY), removed ones are closed.  An
+ * inherited set is left as it is (`listen` is then not used).  On
  * any failure nothing changes, -1 is returned and err says why; *status
  * is the exit status to use at start-up: EX_CONFIG for a host or service
  * that does not exist (err then reads FILE:LINE: ...), else EX_OSERR.
  */
 int lsn_reconcile(struct lsn_set *set, const struct cfg *cfg, char *err,
     size_t errlen, int *status);
+/*
+ * Add fd, a socket handed over by the service manager, to set, which is
+ * then inherited: a reconcile leaves it alone.  The socket must be a
+ * listening TCP socket (SOCK_STREAM, AF_INET or AF_INET6); it is made
+ * non-blocking and close-on-exec.  0, or -1 with err set.
+ */
+int lsn_adopt(struct lsn_set *set, int fd, char *err, size_t errlen);
 void lsn_close_all(struct lsn_set *set);
 /* Lowest port bound, so the master knows whether to keep CAP_NET_BIND_SERVICE. */
 int lsn_lowest_port(const struct lsn_set *set);

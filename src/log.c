@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -21,11 +22,34 @@ static int log_to_stderr;
 static int log_pinned = -1;	/* -d: debug whatever the file says */
 static int log_max = LOG_INFO;
 static int log_startup;		/* also print failures on stderr */
+static int log_journal;		/* stderr is the journal's stream */
+
+/*
+ * systemd sets $JOURNAL_STREAM to "DEV:INODE" of the stream it connects
+ * standard output and error to; only when fd 2 is that very stream does
+ * stderr reach the journal (a shell started from a unit inherits the
+ * variable with another stderr).
+ */
+static int
+log_stderr_journal(void)
+{
+	const char *s = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	int n = 0;
+
+	if (s == NULL || sscanf(s, "%llu:%llu%n", &dev, &ino, &n) != 2 ||
+	    s[n] != '\0' || fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(int to_stderr, int facility, int level)
 {
 	log_to_stderr = to_stderr;
+	log_journal = log_stderr_journal();
 	log_pinned = level;
 	if (level >= 0)
 		log_max = level;
@@ -58,6 +82,25 @@ int
 log_level(void)
 {
 	return log_max;
+}
+
+int
+log_stderr_is_journal(void)
+{
+	return log_journal;
+}
+
+/*
+ * The journal reads a "<N>" prefix as the line's priority; without it a
+ * line of the stream is recorded at info, whatever it says.
+ */
+void
+log_stderr(int prio, const char *line)
+{
+	if (log_journal)
+		fprintf(stderr, "<%d>%s\n", prio & LOG_PRIMASK, line);
+	else
+		fprintf(stderr, "%s\n", line);
 }
 
 /*
@@ -99,11 +142,17 @@ log_emit(int prio, int with_errno, const char *fmt, va_list ap)
 		snprintf(raw + n, sizeof(raw) - n, ": %s", strerror(saved));
 	}
 	log_escape(raw, line, sizeof(line));
-	if (log_to_stderr)
-		fprintf(stderr, "caseserv[%ld]: %s\n", (long)getpid(), line);
-	else {
+	if (log_to_stderr) {
+		char tagged[sizeof(line) + 32];
+
+		snprintf(tagged, sizeof(tagged), "caseserv[%ld]: %s",
+		    (long)getpid(), line);
+		log_stderr(prio, tagged);
+	} else {
 		syslog(prio, "%s", line);
-		if (log_startup && prio <= LOG_WARNING)
+		/* When stderr is the journal, syslog's line (with its
+		 * priority and facility) is already there: once is enough. */
+		if (log_startup && prio <= LOG_WARNING && !log_journal)
 			fprintf(stderr, "caseserv: %s\n", line);
 	}
 	errno = saved;

@@ -22,6 +22,10 @@ void log_configure(int facility, int level);
 /* While starting, failures also go to stderr so the invoking shell sees them. */
 void log_startup_stderr(int on);
 int log_level(void);
+/* Is standard error the journal ($JOURNAL_STREAM names fd 2)? */
+int log_stderr_is_journal(void);
+/* line on standard error, with a "<N>" priority prefix for the journal. */
+void log_stderr(int prio, const char *line);
 /* Copy in to out (len bytes) with control characters written as \ooo. */
 void log_escape(const char *in, char *out, size_t len);
 

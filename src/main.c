@@ -13,6 +13,7 @@
 #include <sysexits.h>
 #include <syslog.h>
 
+#include "activation.h"
 #include "conf.h"
 #include "daemon.h"
 #include "inetd.h"
@@ -65,14 +66,14 @@ main(int argc, char **argv)
 {
 	struct options o;
 	struct cfg cfg;
-	struct lsn_set set = { NULL, 0 };
+	struct lsn_set set = { NULL, 0, 0 };
 	struct prv_ids ids;
 	char err[CFG_ERRLEN];
 	int status;
 
-	dmn_clean_fds();
 	/* Before anything keeps a pointer into argv or reads environ. */
 	pt_init(argc, argv);
+	dmn_clean_fds(act_take());
 	opt_parse(argc, argv, &o);
 	if (o.inetd)
 		ind_stdio(&o.to_stderr);
@@ -82,9 +83,12 @@ main(int argc, char **argv)
 		char line[CFG_ERRLEN * 4];
 
 		/* The bare FILE:LINE: message line, as -t promises; a file
-		 * name with a newline in it must not make it two lines. */
+		 * name with a newline in it must not make it two lines.  A
+		 * start that logs to syslog where stderr is the journal
+		 * leaves it to syslog, or the journal has it twice. */
 		log_escape(err, line, sizeof(line));
-		fprintf(stderr, "%s\n", line);
+		if (o.to_stderr || o.test || o.dump || !log_stderr_is_journal())
+			log_stderr(LOG_ERR, line);
 		if (!o.to_stderr && !o.test && !o.dump) {
 			log_startup_stderr(0);
 			log_errx("%s", err);
@@ -120,11 +124,13 @@ main(int argc, char **argv)
 		if (ids.as_root)
 			dmn_pidfile_chown(ids.uid, ids.gid);
 	}
-	if (lsn_reconcile(&set, &cfg, err, sizeof(err), &status) == -1)
+	if (act_listeners(&set) == 0 &&
+	    lsn_reconcile(&set, &cfg, err, sizeof(err), &status) == -1)
 		fatalx(status, "%s", err);
 	if (dmn_pidfile_write(err, sizeof(err)) == -1)
 		fatalx(EX_OSERR, "%s", err);
-	prv_drop(&ids, lsn_lowest_port(&set) < 1024);
+	/* Handed-over sockets are never bound again: no capability kept. */
+	prv_drop(&ids, !set.inherited && lsn_lowest_port(&set) < 1024);
 	sbx_enter_master();
 	dmn_ready(o.to_stderr);
 	log_startup_stderr(0);

@@ -28,6 +28,7 @@
 #include "proctitle.h"
 #include "sandbox.h"
 #include "session.h"
+#include "status.h"
 #include "supervisor.h"
 
 #define SUP_REAP_RING	4096	/* exits the handler can hold between loops */
@@ -450,19 +451,32 @@ sup_accept(int lfd, int64_t now)
 
 /* ---- signals handled in the loop ------------------------------------------ */
 
-static void
-sup_stats(void)
+static uint64_t
+sup_refused(void)
 {
 	uint64_t refused = 0;
 
 	for (int i = 1; i < ADM_NVERDICTS; i++)
 		refused += sup.st.refused[i];
-	log_requested("stats active=%zu accepted=%llu refused=%llu refused_acl=%llu "
+	return refused;
+}
+
+/*
+ * requested: SIGUSR1, at notice whatever log_level says; otherwise the
+ * periodic line of stats_interval, at info like the lines it sums up.
+ */
+static void
+sup_stats(int requested)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line),
+	    "stats active=%zu accepted=%llu refused=%llu refused_acl=%llu "
 	    "refused_max_clients=%llu refused_max_clients_per_host=%llu "
 	    "refused_rate=%llu refused_rate_per_host=%llu bytes_in=%llu "
 	    "bytes_out=%llu killed_sandbox=%llu killed_other=%llu fork_failed=%llu",
 	    sup.active, (unsigned long long)sup.st.accepted,
-	    (unsigned long long)refused,
+	    (unsigned long long)sup_refused(),
 	    (unsigned long long)sup.st.refused[ADM_ACL],
 	    (unsigned long long)sup.st.refused[ADM_MAX_CLIENTS],
 	    (unsigned long long)sup.st.refused[ADM_PER_HOST],
@@ -472,6 +486,10 @@ sup_stats(void)
 	    (unsigned long long)sup.st.killed_sandbox,
 	    (unsigned long long)sup.st.killed_other,
 	    (unsigned long long)sup.st.fork_failed);
+	if (requested)
+		log_requested("%s", line);
+	else
+		log_info("%s", line);
 }
 
 static int
@@ -495,12 +513,16 @@ sup_reload(void)
 	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 	dmn_notify(state);
 	if ((next = malloc(sizeof(*next))) == NULL) {
-		log_err("reload failed: %s", sup.cfg->path);
+		snprintf(err, sizeof(err), "%s: %s", sup.cfg->path,
+		    strerror(errno));
+		log_errx("reload failed: %s", err);
+		sts_reload(err);
 		goto out;
 	}
 	if (cfg_load(sup.cfg->path, next, err, sizeof(err)) == -1 ||
 	    lsn_reconcile(sup.lsn, next, err, sizeof(err), &status) == -1) {
 		log_errx("reload failed: %s", err);
+		sts_reload(err);
 		cfg_free(next);
 		free(next);
 		goto out;
@@ -510,6 +532,9 @@ sup_reload(void)
 		log_warnx("reload: user/group change needs a restart");
 	if (!sup_same(next->pidfile, sup.cfg->pidfile))
 		log_warnx("reload: pidfile change needs a restart");
+	if (sup.lsn->inherited && !cfg_listen_equal(next, sup.cfg))
+		log_warnx("reload: listen change ignored: the listeners come "
+		    "from the service manager");
 	log_configure(next->log_facility, next->log_level);
 	sup.rebuild = 1;
 	/* Sessions in progress keep the settings they were forked with. */
@@ -517,6 +542,7 @@ sup_reload(void)
 	*sup.cfg = *next;
 	free(next);
 	log_info("reload ok");
+	sts_reload(NULL);
 out:
 	dmn_notify("READY=1");
 }
@@ -564,7 +590,7 @@ sup_signals(int64_t now)
 	}
 	if (sup_got_usr1) {
 		sup_got_usr1 = 0;
-		sup_stats();
+		sup_stats(1);
 	}
 }
 
@@ -584,10 +610,20 @@ sup_title(void)
 	pt_set("master [listeners=%zu sessions=%zu]", shown_lsn, shown_active);
 }
 
+/* The service manager's STATUS= and watchdog, the periodic stats line. */
+static void
+sup_scheduled(int64_t now)
+{
+	struct sts_counts c = { sup.active, sup.st.accepted, sup_refused() };
+
+	if (sts_turn(now, &c, sup.cfg->stats_interval))
+		sup_stats(0);
+}
+
 static int
 sup_timeout(int64_t now)
 {
-	int64_t t = sup.log_suppressed > 0 ? 1000 : -1;
+	int64_t t = sup.log_suppressed > 0 ? 1000 : -1, due = sts_timeout(now);
 
 	if (sup.stopping)
 		t = sup.deadline > now ? sup.deadline - now : 1000;
@@ -595,6 +631,8 @@ sup_timeout(int64_t now)
 		t = sup.accept_pause - now;
 	else if (t < 0)
 		t = 1000;	/* forget idle hosts of the rate limits */
+	if (due >= 0 && due < t)
+		t = due;	/* the watchdog, STATUS=, stats */
 	return (int)(t > 1000 ? 1000 : t);
 }
 
@@ -611,6 +649,7 @@ sup_turn(struct pollfd *pfd, size_t npfd)
 	sup_signals(now);
 	sup_collect(pfd[1].revents != 0);
 	sup_log_refused(NULL, NULL, now);
+	sup_scheduled(now);
 	if (sup.stopping) {
 		if (now >= sup.deadline)
 			sup_kill_rest();
@@ -637,6 +676,7 @@ sup_run(struct cfg *cfg, struct lsn_set *set)
 	sup.lsn = set;
 	sup.pid = getpid();
 	sup.rebuild = 1;
+	sup_scheduled(sup_now());	/* STATUS= right after READY=1 */
 	while (!sup.stopping || sup.active > 0) {
 		if (sup.rebuild) {
 			size_t want = 2 + set->n;

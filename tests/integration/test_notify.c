@@ -4,6 +4,8 @@
  * READY=1 only once listening, RELOADING=1 then READY=1 around SIGHUP,
  * STOPPING=1 on SIGTERM, for a path and for an abstract (@name) socket,
  * each sent by the main pid (systemd's NotifyAccess=main default).
+ * STATUS= follows the counters and a failed reload, rate-limited;
+ * WATCHDOG=1 comes at half of $WATCHDOG_USEC, also when idle.
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -66,7 +68,7 @@ manager_socket(struct notify_test *t, int abstract, char *env, size_t len)
 {
 	struct sockaddr_un sun;
 	socklen_t sl;
-	char name[108];
+	char name[CST_PATHLEN + 32];
 	int one = 1;
 
 	memset(&sun, 0, sizeof(sun));
@@ -144,17 +146,35 @@ has_line(const char *msg, const char *want)
 	return 0;
 }
 
+/* Only STATUS= and WATCHDOG=1 lines: a report, not a change of state. */
+static int
+is_report(const char *msg)
+{
+	const char *p;
+
+	for (p = msg; p != NULL && *p != '\0';
+	    p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, "STATUS=", 7) != 0 &&
+		    strncmp(p, "WATCHDOG=1", 10) != 0)
+			return 0;
+	return 1;
+}
+
 /*
- * The next message must be want, sent by the daemon's main pid.  Nothing
- * else is expected in between: the daemon sends no other state.
+ * The next change of state must be want, sent by the daemon's main pid.
+ * Nothing but reports (STATUS=, WATCHDOG=1) is expected in between.
  */
 static void
 expect_message_buf(struct notify_test *t, const char *want, char *buf,
     size_t len)
 {
 	pid_t pid;
+	int r;
 
-	if (next_message(t, buf, len, &pid, CST_WAIT_MS) == -1) {
+	while ((r = next_message(t, buf, len, &pid, CST_WAIT_MS)) == 0 &&
+	    is_report(buf))
+		assert_int_equal(pid, t->d.pid);
+	if (r == -1) {
 		cst_log_dump(&t->d);
 		fail_msg("no %s from the daemon", want);
 	}
@@ -182,15 +202,65 @@ mono_usec(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Nothing more arrives within ms. */
+/* Nothing but reports queued before now, and nothing more within ms. */
 static void
 expect_silence(struct notify_test *t, int ms)
 {
 	char buf[1024];
 	pid_t pid;
 
+	while (next_message(t, buf, sizeof(buf), &pid, 0) == 0)
+		if (!is_report(buf))
+			fail_msg("unexpected notification '%s'", buf);
 	if (next_message(t, buf, sizeof(buf), &pid, ms) == 0)
 		fail_msg("unexpected notification '%s'", buf);
+}
+
+/*
+ * Wait for a STATUS= line holding want (whole, with exact: equal to it);
+ * the line into buf.  Other messages are skipped.  *seen counts the
+ * STATUS= messages read.
+ */
+static void
+wait_status(struct notify_test *t, const char *want, int exact, char *buf,
+    size_t len, int *seen)
+{
+	int64_t end = cst_now_ms() + CST_WAIT_MS;
+	char msg[4096], *p;
+	pid_t pid;
+
+	while (cst_now_ms() < end) {
+		if (next_message(t, msg, sizeof(msg), &pid, 100) == -1)
+			continue;
+		if ((p = strstr(msg, "STATUS=")) == NULL)
+			continue;
+		assert_int_equal(pid, t->d.pid);
+		p[strcspn(p, "\n")] = '\0';
+		print_message("%s\n", p);
+		if (seen != NULL)
+			(*seen)++;
+		if (exact ? strcmp(p, want) == 0 : strstr(p, want) != NULL) {
+			snprintf(buf, len, "%s", p);
+			return;
+		}
+	}
+	cst_log_dump(&t->d);
+	fail_msg("no STATUS= with '%s'", want);
+}
+
+/* Start the daemon with the manager's socket and env; wait for READY=1. */
+static void
+start_managed(struct notify_test *t, const char *extra, const char *env1,
+    const char *env2)
+{
+	char env0[256];
+	const char *env[4] = { env0, env1, env1 != NULL ? env2 : NULL, NULL };
+
+	cst_must_init(&t->d);
+	cst_must_conf(&t->d, extra);
+	manager_socket(t, 0, env0, sizeof(env0));
+	cst_must_start(&t->d, cst_binary(0), NULL, env, 0);
+	expect_message(t, "READY=1");
 }
 
 static void
@@ -248,6 +318,139 @@ test_notify_abstract(void **state)
 	notify_cycle(*state, 1);
 }
 
+/*
+ * STATUS= right after READY=1, then the counters as they move, the failed
+ * reload's FILE:LINE: message at once, and gone after a good reload.
+ */
+static void
+test_status(void **state)
+{
+	struct notify_test *t = *state;
+	char buf[4096], want[CST_PATHLEN + 160], c;
+	int fd, how;
+
+	start_managed(t, "deny = [ \"::1\" ];", NULL, NULL);
+	wait_status(t, "STATUS=active=0 accepted=0 refused=0", 1, buf,
+	    sizeof(buf), NULL);
+	assert_int_equal(cst_echo_once("127.0.0.1", t->d.port, "one"), 0);
+	assert_int_equal(cst_echo_once("127.0.0.1", t->d.port, "two"), 0);
+	/* Denied: accepted and closed unread. */
+	fd = cst_must_connect("::1", t->d.port);
+	assert_int_equal(cst_recv_eof(fd, &c, 1, CST_WAIT_MS, &how), 0);
+	close(fd);
+	wait_status(t, "STATUS=active=0 accepted=2 refused=1", 1, buf,
+	    sizeof(buf), NULL);
+
+	/* A failed reload is named in STATUS=, with its FILE:LINE. */
+	cst_must_write(t->d.conf, "max_client = 1;\n");
+	assert_int_equal(cst_signal(&t->d, SIGHUP), 0);
+	expect_message(t, "RELOADING=1");
+	expect_message(t, "READY=1");
+	snprintf(want, sizeof(want), "STATUS=active=0 accepted=2 refused=1, "
+	    "last reload failed: %s:1: unknown setting 'max_client'",
+	    t->d.conf);
+	wait_status(t, want, 1, buf, sizeof(buf), NULL);
+	assert_int_equal(cst_log_count(&t->d, "reload failed"), 1);
+
+	/* A good reload clears it. */
+	cst_must_conf(&t->d, "deny = [ \"::1\" ];");
+	assert_int_equal(cst_signal(&t->d, SIGHUP), 0);
+	expect_message(t, "RELOADING=1");
+	expect_message(t, "READY=1");
+	wait_status(t, "STATUS=active=0 accepted=2 refused=1", 1, buf,
+	    sizeof(buf), NULL);
+	assert_int_equal(cst_log_count(&t->d, "reload ok"), 1);
+}
+
+/*
+ * A burst of connections changes the counters each time, but STATUS=
+ * comes at most about once a second.
+ */
+static void
+test_status_rate(void **state)
+{
+	struct notify_test *t = *state;
+	char buf[4096];
+	int64_t start, elapsed;
+	int i, seen = 0;
+
+	start_managed(t, NULL, NULL, NULL);
+	wait_status(t, "STATUS=active=0 accepted=0", 0, buf, sizeof(buf),
+	    NULL);
+	start = cst_now_ms();
+	for (i = 0; i < 40; i++)
+		assert_int_equal(cst_echo_once("127.0.0.1", t->d.port, "x"), 0);
+	/* The last counts arrive, however late the rate lets them. */
+	wait_status(t, "STATUS=active=0 accepted=40 refused=0", 1, buf,
+	    sizeof(buf), &seen);
+	elapsed = cst_now_ms() - start;
+	print_message("%d STATUS= in %lld ms for 40 connections\n", seen,
+	    (long long)elapsed);
+	/* One a second, plus the first of the burst and some slack. */
+	assert_true(seen >= 1);
+	assert_true(seen <= elapsed / 1000 + 3);
+}
+
+/* Count WATCHDOG=1 from the main pid within ms. */
+static int
+count_watchdog(struct notify_test *t, int ms)
+{
+	int64_t end = cst_now_ms() + ms;
+	char msg[1024];
+	pid_t pid;
+	int n = 0;
+
+	while (cst_now_ms() < end) {
+		if (next_message(t, msg, sizeof(msg), &pid,
+		    (int)(end - cst_now_ms())) == -1)
+			continue;
+		if (has_line(msg, "WATCHDOG=1")) {
+			assert_int_equal(pid, t->d.pid);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* WATCHDOG_USEC=200000: a keep-alive every 100 ms, with the loop idle. */
+static void
+test_watchdog(void **state)
+{
+	struct notify_test *t = *state;
+	int n;
+
+	start_managed(t, NULL, "WATCHDOG_USEC=200000", NULL);
+	n = count_watchdog(t, 2000);
+	print_message("%d WATCHDOG=1 in 2000 ms\n", n);
+	/* About 20; bounds wide enough for a loaded sanitizer build. */
+	assert_true(n >= 6);
+	assert_true(n <= 25);
+}
+
+/* For another pid, or an unreadable value: no keep-alive at all. */
+static void
+test_watchdog_not_ours(void **state)
+{
+	struct notify_test *t = *state;
+	char pid_env[64];
+
+	snprintf(pid_env, sizeof(pid_env), "WATCHDOG_PID=%ld", (long)getpid());
+	start_managed(t, NULL, "WATCHDOG_USEC=200000", pid_env);
+	assert_int_equal(count_watchdog(t, 600), 0);
+	assert_int_equal(cst_log_count(&t->d, "watchdog"), 0);
+}
+
+static void
+test_watchdog_bad_value(void **state)
+{
+	struct notify_test *t = *state;
+
+	start_managed(t, NULL, "WATCHDOG_USEC=2e5", NULL);
+	assert_int_equal(count_watchdog(t, 600), 0);
+	assert_int_equal(cst_log_count(&t->d,
+	    "watchdog: WATCHDOG_USEC=2e5: not a positive number"), 1);
+}
+
 int
 main(void)
 {
@@ -255,6 +458,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_notify_path, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_notify_abstract, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_rate, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_watchdog, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watchdog_not_ours, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_watchdog_bad_value, setup,
 		    teardown),
 	};
 

@@ -624,6 +624,132 @@ test_startup_failure_detach(void **state)
 	startup_failure(*state, 0);
 }
 
+/* ---- $JOURNAL_STREAM: each message reaches the journal once ---------- */
+
+/*
+ * Create path empty; env gets "JOURNAL_STREAM=DEV:INODE" of it (of
+ * another inode with wrong), as systemd names the stream it connects
+ * standard error to.
+ */
+static void
+journal_env(const char *path, int wrong, char *env, size_t len)
+{
+	struct stat st;
+
+	cst_must_write(path, "");
+	assert_int_equal(stat(path, &st), 0);
+	snprintf(env, len, "JOURNAL_STREAM=%llu:%llu",
+	    (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino + (wrong ? 1 : 0));
+}
+
+/*
+ * Run the daemon (-f, plus -e when to_stderr) on d.conf with
+ * JOURNAL_STREAM naming its stderr (or not, with wrong); its exit code,
+ * and its stderr in *err (caller frees).
+ */
+static int
+journal_run(struct syslog_test *t, int to_stderr, int wrong, char **err)
+{
+	const char *argv[] = { cst_binary(0), "-f", "-c", t->d.conf,
+	    to_stderr ? "-e" : NULL, NULL };
+	char errpath[CST_PATHLEN + 16], env0[128];
+	const char *env[] = { env0, NULL };
+	int code;
+
+	snprintf(errpath, sizeof(errpath), "%s/journal.err", t->d.dir);
+	journal_env(errpath, wrong, env0, sizeof(env0));
+	t->d.pid = ns_spawn(t, argv, env, errpath);
+	code = cst_exit_code(cst_wait_exit(&t->d, CST_WAIT_MS));
+	*err = cst_read_file(errpath);
+	assert_non_null(*err);
+	print_message("stderr: '%s'\n", *err);
+	return code;
+}
+
+/* Exactly one datagram holds needle, at daemon.err. */
+static void
+expect_once_in_syslog(struct syslog_test *t, const char *needle)
+{
+	struct slog_line l;
+
+	must_find(t, needle, &l);
+	assert_int_equal(l.pri, PRI(F_DAEMON, S_ERR));
+	slog_read(t, 200);
+	assert_int_equal(slog_count(t, needle), 1);
+}
+
+/* A bind failure: in syslog with its priority, not on stderr too. */
+static void
+test_journal_startup_failure(void **state)
+{
+	struct syslog_test *t = *state;
+	char needle[64], *err;
+	int fd;
+
+	cst_must_conf(&t->d, NULL);
+	fd = cst_occupy(t->d.port);
+	snprintf(needle, sizeof(needle), "bind: 127.0.0.1:%d: ", t->d.port);
+	assert_int_equal(journal_run(t, 0, 0, &err), 71);
+	assert_string_equal(err, "");
+	expect_once_in_syslog(t, needle);
+	free(err);
+	close(fd);
+}
+
+/* An invalid file: its FILE:LINE: line once, in syslog. */
+static void
+test_journal_config_error(void **state)
+{
+	struct syslog_test *t = *state;
+	char needle[CST_PATHLEN + 64], *err;
+
+	cst_must_write(t->d.conf, "max_client = 1;\n");
+	snprintf(needle, sizeof(needle), "%s:1: unknown setting 'max_client'",
+	    t->d.conf);
+	assert_int_equal(journal_run(t, 0, 0, &err), 78);
+	assert_string_equal(err, "");
+	expect_once_in_syslog(t, needle);
+	free(err);
+}
+
+/*
+ * With -e the journal has only stderr: the line carries its priority as
+ * the journal reads it, "<3>", and syslog gets nothing.
+ */
+static void
+test_journal_stderr_priority(void **state)
+{
+	struct syslog_test *t = *state;
+	char want[CST_PATHLEN + 64], *err;
+
+	cst_must_write(t->d.conf, "max_client = 1;\n");
+	snprintf(want, sizeof(want), "<3>%s:1: unknown setting 'max_client'\n",
+	    t->d.conf);
+	assert_int_equal(journal_run(t, 1, 0, &err), 78);
+	assert_string_equal(err, want);
+	slog_read(t, 200);
+	assert_int_equal(slog_count(t, "max_client"), 0);
+	free(err);
+}
+
+/* $JOURNAL_STREAM naming another stream: stderr and syslog, as ever. */
+static void
+test_journal_other_stream(void **state)
+{
+	struct syslog_test *t = *state;
+	char want[CST_PATHLEN + 64], *err;
+
+	cst_must_write(t->d.conf, "max_client = 1;\n");
+	snprintf(want, sizeof(want), "%s:1: unknown setting 'max_client'",
+	    t->d.conf);
+	assert_int_equal(journal_run(t, 0, 1, &err), 78);
+	assert_non_null(strstr(err, want));
+	assert_null(strchr(err, '<'));
+	expect_once_in_syslog(t, want);
+	free(err);
+}
+
 /* The host's /dev was never touched. */
 static void
 test_host_dev_untouched(void **state)
@@ -668,6 +794,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_startup_failure_fg, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_startup_failure_detach,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_startup_failure,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_config_error,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_stderr_priority,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_other_stream,
 		    setup, teardown),
 		cmocka_unit_test(test_host_dev_untouched),
 	};

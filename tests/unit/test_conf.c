@@ -125,6 +125,7 @@ assert_cfg_equal(const struct cfg *a, const struct cfg *b)
 	    b->max_connection_rate_per_host);
 	assert_int_equal(a->idle_timeout, b->idle_timeout);
 	assert_int_equal(a->session_timeout, b->session_timeout);
+	assert_int_equal(a->stats_interval, b->stats_interval);
 	assert_true(a->max_session_bytes == b->max_session_bytes);
 	assert_int_equal(a->nallow, b->nallow);
 	if (a->nallow > 0)
@@ -164,7 +165,8 @@ static const char full_text[] =
     "deny = ( \"192.0.2.66\" );\n"
     "shutdown_timeout = 0;\n"
     "log_facility = \"local7\";\n"
-    "log_level = \"debug\";\n";
+    "log_level = \"debug\";\n"
+    "stats_interval = 60;\n";
 
 static void
 assert_rule(const struct acl_rule *r, const char *text)
@@ -215,6 +217,7 @@ test_full(void **state)
 	assert_int_equal(c.shutdown_timeout, 0);
 	assert_int_equal(c.log_facility, LOG_LOCAL7);
 	assert_int_equal(c.log_level, LOG_DEBUG);
+	assert_int_equal(c.stats_interval, 60);
 	cfg_free(&c);
 	assert_true(is_empty(&c));
 }
@@ -245,6 +248,7 @@ assert_defaults(const struct cfg *c)
 	assert_int_equal(c->shutdown_timeout, 10);
 	assert_int_equal(c->log_facility, LOG_DAEMON);
 	assert_int_equal(c->log_level, LOG_INFO);
+	assert_int_equal(c->stats_interval, 0);
 }
 
 static void
