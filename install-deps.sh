@@ -4,7 +4,7 @@
 # README's quick start and .ci/run both call it.
 set -e
 PKGS="build-essential autoconf automake pkg-config libconfig-dev libcap-ng-dev
-libseccomp-dev libcmocka-dev netcat-openbsd"
+libseccomp-dev libcmocka-dev netcat-openbsd fail2ban"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
