@@ -4,7 +4,7 @@
 # README's quick start and .ci/run both call it.
 set -e
 PKGS="build-essential autoconf automake pkg-config libconfig-dev libcap-ng-dev
-libseccomp-dev libcmocka-dev netcat-openbsd mandoc
+libseccomp-dev libcmocka-dev netcat-openbsd mandoc fail2ban
 systemd-container rsyslog iproute2 procps"
 missing=
 for p in $PKGS; do

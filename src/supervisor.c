@@ -26,6 +26,7 @@
 #include "admit.h"
 #include "log.h"
 #include "proctitle.h"
+#include "refuselog.h"
 #include "sandbox.h"
 #include "session.h"
 #include "status.h"
@@ -33,7 +34,6 @@
 
 #define SUP_REAP_RING	4096	/* exits the handler can hold between loops */
 #define SUP_ACCEPT_BURST 64	/* accepts per listener per loop turn */
-#define SUP_REFUSED_LOGS 10	/* refused lines per second before summarising */
 #define SUP_EMFILE_PAUSE 100	/* ms without accepting when out of fds */
 
 struct sup_session {
@@ -57,8 +57,6 @@ static struct {
 	int64_t			 accept_pause;	/* EMFILE back-off */
 	int64_t			 expired;	/* last adm_expire() */
 	int			 rebuild;	/* listeners changed: new poll set */
-	int64_t			 log_second;
-	unsigned		 log_count, log_suppressed;
 	struct {
 		uint64_t accepted, refused[ADM_NVERDICTS], in, out;
 		uint64_t killed_sandbox, killed_other, fork_failed;
@@ -353,19 +351,13 @@ sup_collect(int reports_ready)
 static void
 sup_log_refused(const char *peer, const char *reason, int64_t now)
 {
+	char line[RFL_LINELEN];
+
 	/* SECURITY: a flood must not fill the disk: summarise past a rate. */
-	if (now / 1000 != sup.log_second) {
-		if (sup.log_suppressed > 0)
-			log_info("refused: %u similar suppressed", sup.log_suppressed);
-		sup.log_second = now / 1000;
-		sup.log_count = sup.log_suppressed = 0;
-	}
-	if (peer == NULL)
-		return;
-	if (sup.log_count++ < SUP_REFUSED_LOGS)
+	while (rfl_summary_line(now, line, sizeof(line)))
+		log_info("%s", line);
+	if (peer != NULL && rfl_refused(peer, reason, now))
 		log_info("refused peer=%s reason=%s", peer, reason);
-	else
-		sup.log_suppressed++;
 }
 
 static void
@@ -623,7 +615,7 @@ sup_scheduled(int64_t now)
 static int
 sup_timeout(int64_t now)
 {
-	int64_t t = sup.log_suppressed > 0 ? 1000 : -1, due = sts_timeout(now);
+	int64_t t = rfl_pending() ? 1000 : -1, due = sts_timeout(now);
 
 	if (sup.stopping)
 		t = sup.deadline > now ? sup.deadline - now : 1000;

@@ -291,21 +291,24 @@ test_rate_per_host(void **state)
 
 /* ---- a flood --------------------------------------------------------------- */
 
-/* Sum of N over every "refused: N similar suppressed" line. */
+/*
+ * Sum of N over the lines holding "head N tail"; *nlines gets their
+ * number.  The totals are "refused: N similar suppressed", a host the
+ * summaries name "refused host=H reason=R suppressed=N".
+ */
 static long
-suppressed_sum(struct cst_daemon *d, int *nlines)
+summary_sum(struct cst_daemon *d, const char *head, const char *tail,
+    int *nlines)
 {
-	char *text = cst_log_read(d), *p;
+	char *text = cst_log_read(d), *p, *end;
+	size_t hl = strlen(head);
 	long sum = 0;
 	unsigned long n;
-	int used;
 
 	*nlines = 0;
-	for (p = text; p != NULL && (p = strstr(p, "refused: ")) != NULL;
-	    p += used) {
-		used = 9;
-		if (sscanf(p, "refused: %lu similar suppressed%n", &n,
-		    &used) == 1 && used > 9) {
+	for (p = text; p != NULL && (p = strstr(p, head)) != NULL; p = end) {
+		n = strtoul(p + hl, &end, 10);
+		if (end > p + hl && strncmp(end, tail, strlen(tail)) == 0) {
 			sum += (long)n;
 			(*nlines)++;
 		}
@@ -326,8 +329,8 @@ test_flood(void **state)
 	struct cst_daemon *d = *state;
 	int *fds = calloc(NFLOOD, sizeof(*fds));
 	char line[1024];
-	int held, i, nserved = 0, nsum = 0, logged;
-	long sum = 0;
+	int held, i, nserved = 0, nsum = 0, nhost = 0, logged;
+	long sum = 0, hsum = 0;
 	int64_t ms, end;
 
 	assert_non_null(fds);
@@ -345,9 +348,12 @@ test_flood(void **state)
 	end = cst_now_ms() + SUMMARY_MS;
 	do {
 		cst_sleep_ms(50);
-		sum = suppressed_sum(d, &nsum);
+		sum = summary_sum(d, "refused: ", " similar suppressed", &nsum);
 		logged = cst_log_count(d, "refused peer=");
-	} while (logged + sum < NFLOOD && cst_now_ms() < end);
+		/* Each summary names the one flooder, with all it left out. */
+		hsum = summary_sum(d, "refused host=127.0.0.1 "
+		    "reason=max_clients suppressed=", "\n", &nhost);
+	} while ((logged + sum < NFLOOD || hsum < sum) && cst_now_ms() < end);
 	print_message("%d refused lines logged, %ld suppressed in %d "
 	    "summaries\n", logged, sum, nsum);
 	assert_true(nsum >= 1);
@@ -357,7 +363,9 @@ test_flood(void **state)
 	 * a second boundary, so two seconds' worth at most.
 	 */
 	assert_true(logged >= 10 && logged <= 20);
-	assert_int_equal(cst_log_count(d, " reason=max_clients"), logged);
+	assert_int_equal(cst_log_count(d, " reason=max_clients\n"), logged);
+	assert_int_equal(hsum, sum);
+	assert_int_equal(nhost, nsum);
 	stats_line(d, 1, line, sizeof(line));
 	assert_int_equal(cst_field_num(line, "refused_max_clients"), NFLOOD);
 	assert_int_equal(cst_field_num(line, "refused"), NFLOOD);
