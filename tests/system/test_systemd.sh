@@ -286,7 +286,8 @@ fed() {	# the same master, never restarted, still active
 	    [ "$(unit_prop caseserv MainPID)" = "$wpid" ] && active caseserv
 }
 check "a healthy loop keeps the watchdog fed (5 s at WatchdogSec=2s)" fed
-[ "${wpid:-0}" != 0 ] && kill -STOP "$wpid"
+# The pid is the container's: signalled from inside it.
+[ "${wpid:-0}" != 0 ] && in_ct kill -STOP "$wpid"
 check "a stuck master is restarted by the watchdog" waitfor 20 sh -c \
     "[ \"\$(nsenter -t $leader -a systemctl show -P NRestarts caseserv)\" -gt $r0 ]"
 journal -u caseserv >"$work/j"
@@ -322,6 +323,58 @@ check "systemctl start caseserv-inetd.socket" \
     in_ct systemctl start caseserv-inetd.socket
 check "an Accept=yes instance serves" waitfor 5 serves 127.0.0.1 1205
 in_ct systemctl stop caseserv-inetd.socket
+
+# ---- 14. the sysvinit script, its daemon adopted by a subreaper --------------
+# Not PID 1's child, as under a supervisor or in a container: the script
+# must still find, reload and stop the master (no pidfile configured).
+sh_ct 'sed "s/port = 1205;/port = 1208;/" /root/good.conf > /etc/caseserv-sysv.conf &&
+    install -m 0755 /root/caseserv/contrib/caseserv.init /etc/init.d/caseserv &&
+    echo CONFIG=/etc/caseserv-sysv.conf > /etc/default/caseserv'
+cat >"$root/root/sysv.py" <<'PY'
+import ctypes, os, socket, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)	# PR_SET_CHILD_SUBREAPER
+env = dict(os.environ, SYSTEMCTL_SKIP_REDIRECT="1")
+def run(arg):
+    return subprocess.run(["/etc/init.d/caseserv", arg], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+def flip():
+    try:
+        with socket.create_connection(("127.0.0.1", 1208), timeout=3) as c:
+            c.sendall(b"Hello\n"); c.shutdown(socket.SHUT_WR)
+            return c.recv(64) == b"hELLO\n"
+    except OSError:
+        return False
+def ppid(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+print("start", run("start"))
+pid = int(open("/run/caseserv/caseserv.pid").read())
+print("adopted", ppid(pid) == os.getpid())
+print("serves", flip())
+print("status", run("status"))
+print("reload", run("reload"))
+print("serves_after_reload", flip())
+print("stop", run("stop"))
+# Adopted, so ours to reap: a zombie is a stopped master.
+try:
+    gone = os.waitpid(pid, os.WNOHANG)[0] == pid
+except ChildProcessError:
+    gone = not os.path.exists("/proc/%d" % pid)
+print("gone", gone)
+print("status_stopped", run("status"))
+PY
+in_ct python3 /root/sysv.py >"$work/sysv" 2>&1
+sed "s/^/# sysv: /" "$work/sysv"
+sysv() { grep -qx "$1" "$work/sysv"; }
+check "init script start (parent not PID 1)" sysv "start 0"
+check "the master was adopted by the subreaper, not init" sysv "adopted True"
+check "it serves" sysv "serves True"
+check "init script status finds it" sysv "status 0"
+check "init script reload" sysv "reload 0"
+check "serves after reload" sysv "serves_after_reload True"
+check "init script stop" sysv "stop 0"
+check "the master is gone" sysv "gone True"
+check "status says stopped (3)" sysv "status_stopped 3"
 
 echo "# $n checks, $failed failed"
 if [ $failed -ne 0 ]; then
