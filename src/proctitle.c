@@ -25,6 +25,9 @@ extern char **environ;
 
 static char	*pt_block;	/* start of argv[0]; NULL: titles off */
 static size_t	 pt_len;	/* bytes of the block, its last NUL included */
+/* Every copied variable, kept: unsetenv() drops a pointer from environ
+ * (socket activation removes LISTEN_*), and the string must not leak. */
+static char	**pt_env;
 
 /* End of the block of strings that follow start contiguously in v. */
 static char *
@@ -79,6 +82,8 @@ pt_init(int argc, char **argv)
 	for (int i = 0; i < argc; i++)
 		argv[i] = args[i];
 	free(args);		/* the array only: argv[] holds the strings */
+	if ((pt_env = calloc(nenv + 1, sizeof(*pt_env))) != NULL)
+		memcpy(pt_env, env, nenv * sizeof(*env));
 	environ = env;
 }
 
