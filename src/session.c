@@ -190,7 +190,8 @@ ses_wait_ms(const struct ses_params *p, int64_t start, int64_t last,
 	if (p->session_timeout > 0) {
 		int64_t s = start + (int64_t)p->session_timeout * 1000 - now;
 
-		if (wait < 0 || s < wait) {
+		/* A deadline already passed is negative, not "none". */
+		if (*which == SES_OK || s < wait) {
 			wait = s;
 			*which = SES_TIMEOUT;
 		}

@@ -485,6 +485,33 @@ test_session_timeout(void **state)
 	close(fd);
 }
 
+/*
+ * Issue 12: with a session_timeout too, a silent session is still closed
+ * at its idle deadline (it used to be held until the session deadline).
+ */
+static void
+test_idle_before_session_timeout(void **state)
+{
+	struct cst_daemon *d = *state;
+	char line[512], reason[32];
+	int fd;
+	int64_t t0, ms;
+
+	cst_must_start_default(d, "idle_timeout = 1;\nsession_timeout = 8;");
+	fd = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(fd, "then silence");
+	t0 = cst_now_ms();
+	/* Bounded by the session deadline: the line must come well before. */
+	close_line(d, "127.0.0.1", fd, line, sizeof(line));
+	ms = cst_now_ms() - t0;
+	print_message("closed after %lld ms\n", (long long)ms);
+	assert_int_equal(cst_field(line, "reason", reason, sizeof(reason)), 0);
+	assert_string_equal(reason, "idle_timeout");
+	assert_true(cst_field_num(line, "ms") < 5000);
+	assert_true(ms < 5000);
+	close(fd);
+}
+
 /* max_session_bytes = 1000: exactly 1000 bytes echoed, then closed. */
 static void
 test_byte_limit(void **state)
@@ -538,6 +565,8 @@ main(void)
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_byte_limit, cst_setup,
 		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_before_session_timeout,
+		    cst_setup, cst_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
