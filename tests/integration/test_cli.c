@@ -288,6 +288,38 @@ test_bad_usage(void **state)
 }
 
 static void
+test_bad_usage_cluster(void **state)
+{
+	static const struct {
+		const char	*a1, *a2, *want;
+	} bad[] = {
+		/* Issue 12: these named --stderr or the whole cluster. */
+		{ "--stderr", "-xf", "caseserv: -x: unknown option\n" },
+		{ "-fx", NULL, "caseserv: -x: unknown option\n" },
+		{ "-ex", "-f", "caseserv: -x: unknown option\n" },
+		{ "-f", "-xe", "caseserv: -x: unknown option\n" },
+		{ "-fc", NULL, "caseserv: -c: needs an argument\n" },
+		{ "--stderr", "-fc", "caseserv: -c: needs an argument\n" },
+		{ "-e", "--config", "caseserv: --config: needs an argument\n" },
+		{ "-f", "--bogus", "caseserv: --bogus: unknown option\n" },
+	};
+	struct cst_daemon *d = *state;
+	char *err;
+	size_t i;
+
+	/* The first line of stderr names exactly the bad option. */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(run(d, NULL, &err, bad[i].a1, bad[i].a2,
+		    NULL, NULL), 64);
+		print_message("%s %s: %s", bad[i].a1,
+		    bad[i].a2 ? bad[i].a2 : "", err);
+		assert_int_equal(strncmp(err, bad[i].want,
+		    strlen(bad[i].want)), 0);
+		free(err);
+	}
+}
+
+static void
 test_missing_config(void **state)
 {
 	struct cst_daemon *d = *state;
@@ -493,6 +525,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_help_version, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_usage, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_usage_cluster, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_missing_config, setup,
 		    teardown),
