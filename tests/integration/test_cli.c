@@ -200,6 +200,25 @@ settings(char *text)
 }
 
 /* -T: every key of SPEC section 3, in a file that -t accepts. */
+/*
+ * Issue 12: -t on a FIFO used to block in open(); now it is refused like
+ * an @include of one: exit 78 and FILE:0: cannot open: not a regular file.
+ */
+static void
+test_check_fifo(void **state)
+{
+	struct cst_daemon *d = *state;
+	char path[CST_PATHLEN + 16];
+	char *err = NULL;
+
+	snprintf(path, sizeof(path), "%s/fifo.conf", d->dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_int_equal(run(d, NULL, &err, "-t", "-c", path, NULL), 78);
+	assert_conf_error(err, path, 0);
+	assert_non_null(strstr(err, ": not a regular file\n"));
+	free(err);
+}
+
 static void
 test_dump(void **state)
 {
@@ -521,6 +540,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_check_escapes_name, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_check_fifo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_version, setup,
 		    teardown),

@@ -249,6 +249,36 @@ test_sighup_broken(void **state)
 	close(fd);
 }
 
+/*
+ * Issue 12: the file replaced by a FIFO used to wedge the master on
+ * SIGHUP (opened blocking): no more service, SIGTERM ignored.  Now the
+ * reload fails like any other, and the daemon serves and stops as usual.
+ */
+static void
+test_sighup_fifo(void **state)
+{
+	struct cst_daemon *d = *state;
+	char needle[CST_PATHLEN + 32];
+	int status;
+	int64_t t0;
+
+	cst_must_start_default(d, NULL);
+	assert_int_equal(unlink(d->conf), 0);
+	assert_int_equal(mkfifo(d->conf, 0644), 0);
+	assert_int_equal(cst_signal(d, SIGHUP), 0);
+	snprintf(needle, sizeof(needle), "reload failed: %s:", d->conf);
+	assert_int_equal(cst_log_wait(d, needle, CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_count(d, "not a regular file"), 1);
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "still here"), 0);
+	assert_int_equal(cst_echo_once("::1", d->port, "still here"), 0);
+	t0 = cst_now_ms();
+	assert_int_equal(cst_signal(d, SIGTERM), 0);
+	status = cst_wait_exit(d, 3000);
+	print_message("exit %d after %lld ms\n", cst_exit_code(status),
+	    (long long)(cst_now_ms() - t0));
+	assert_int_equal(cst_exit_code(status), 0);
+}
+
 /* A valid file on SIGHUP: reload ok, a new port binds, the old serves on. */
 static void
 test_sighup_new_port(void **state)
@@ -551,6 +581,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sighup_broken, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_sighup_new_port, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_sighup_fifo, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_pidfile, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout_not_reading,
