@@ -279,6 +279,70 @@ test_sighup_fifo(void **state)
 	assert_int_equal(cst_exit_code(status), 0);
 }
 
+/*
+ * The listen(2) backlog of the socket listening on addr:port, as ss(8)
+ * shows it (Send-Q of a LISTEN socket), or -1.
+ */
+static int
+listen_backlog(const char *addr, int port)
+{
+	char cmd[128], line[256], local[96], want[96];
+	int recvq, sendq, backlog = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ss -Hltn 'sport = :%d'", port);
+	snprintf(want, sizeof(want), strchr(addr, ':') ? "[%s]:%d" : "%s:%d",
+	    addr, port);
+	assert_non_null(p = popen(cmd, "r"));
+	while (fgets(line, sizeof(line), p) != NULL)
+		if (sscanf(line, "LISTEN %d %d %95s", &recvq, &sendq, local) == 3 &&
+		    strcmp(local, want) == 0)
+			backlog = sendq;
+	pclose(p);
+	return backlog;
+}
+
+/*
+ * Issue 12: a reload that fails part-way (a new address already in use)
+ * must change nothing; the kept listeners' backlog had been re-applied
+ * before the failing bind.  A reload that succeeds does apply it.
+ */
+static void
+test_sighup_failed_keeps_backlog(void **state)
+{
+	struct cst_daemon *d = *state;
+	char text[512], needle[128];
+	int busy, p2;
+
+	cst_must_start_default(d, "backlog = 5;");
+	assert_int_equal(listen_backlog("127.0.0.1", d->port), 5);
+	do
+		p2 = cst_free_port(0, 0);
+	while (p2 == d->port);
+	busy = cst_occupy(p2);
+	/* The kept listeners come first, so they are met before the bind. */
+	snprintf(text, sizeof(text),
+	    "listen = ( { host = \"127.0.0.1\"; port = %d; },\n"
+	    "           { host = \"::1\"; port = %d; },\n"
+	    "           { host = \"127.0.0.1\"; port = %d; } );\n"
+	    "user = \"nobody\";\nbacklog = 77;\n", d->port, d->port, p2);
+	cst_must_write(d->conf, text);
+	assert_int_equal(cst_signal(d, SIGHUP), 0);
+	snprintf(needle, sizeof(needle), "reload failed: bind: 127.0.0.1:%d: ",
+	    p2);
+	assert_int_equal(cst_log_wait(d, needle, CST_WAIT_MS), 0);
+	assert_int_equal(listen_backlog("127.0.0.1", d->port), 5);
+	assert_int_equal(listen_backlog("::1", d->port), 5);
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "served"), 0);
+	close(busy);
+	/* The same file, now that the port is free: applied. */
+	assert_int_equal(cst_signal(d, SIGHUP), 0);
+	assert_int_equal(cst_log_wait(d, "reload ok", CST_WAIT_MS), 0);
+	assert_int_equal(listen_backlog("127.0.0.1", d->port), 77);
+	assert_int_equal(listen_backlog("::1", d->port), 77);
+	assert_int_equal(listen_backlog("127.0.0.1", p2), 77);
+}
+
 /* A valid file on SIGHUP: reload ok, a new port binds, the old serves on. */
 static void
 test_sighup_new_port(void **state)
@@ -584,6 +648,8 @@ main(void)
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_sighup_fifo, cst_setup,
 		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_sighup_failed_keeps_backlog,
+		    cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_pidfile, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout_not_reading,
 		    cst_setup, cst_teardown),
