@@ -219,6 +219,61 @@ test_check_fifo(void **state)
 	free(err);
 }
 
+/*
+ * What a -t run left open at exit, as the fault shim reports it (one line
+ * per descriptor); env_fault is CASESERV_FAULT=... or NULL.  Returns the
+ * exit code; *err is its stderr, *fds the report.
+ */
+static int
+run_fault(struct cst_daemon *d, const char *env_fault, char **err,
+    char **fds)
+{
+	char preload[CST_PATHLEN + 16], report[CST_PATHLEN + 32];
+	const char *argv[] = { cst_binary(0), "-t", "-c", d->conf, NULL };
+	/* An ASan build wants its runtime first; the shim is harmless. */
+	const char *env[] = { preload, report,
+	    "ASAN_OPTIONS=verify_asan_link_order=0", env_fault, NULL };
+	int code;
+
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s",
+	    getenv("CASESERV_FAULT_LIB"));
+	snprintf(report, sizeof(report), "CASESERV_FAULT_FDS=%s/fds",
+	    d->dir);
+	code = cst_exit_code(cst_run(d->dir, argv, env, NULL, err,
+	    CST_WAIT_MS));
+	*fds = cst_read_file(report + strlen("CASESERV_FAULT_FDS="));
+	assert_non_null(*fds);
+	assert_int_equal(unlink(report + strlen("CASESERV_FAULT_FDS=")), 0);
+	print_message("%s: exit %d, stderr: %s, open at exit:\n%s",
+	    env_fault ? env_fault : "no fault", code, *err, *fds);
+	return code;
+}
+
+/*
+ * Issue 12: -t when fork() fails in the sandbox self-test: one clear line,
+ * EX_OSERR, and nothing left open (both ends of its pipe used to leak).
+ */
+static void
+test_check_fork_fails(void **state)
+{
+	struct cst_daemon *d = *state;
+	char *err, *base, *fds;
+
+	if (getenv("CASESERV_FAULT_LIB") == NULL)
+		skip();
+	cst_must_conf(d, NULL);
+	assert_int_equal(run_fault(d, NULL, &err, &base), 0);
+	free(err);
+	assert_int_equal(run_fault(d, "CASESERV_FAULT=fork", &err, &fds), 71);
+	assert_string_equal(err,
+	    "sandbox: self-test: fork: Resource temporarily unavailable\n");
+	assert_null(strstr(fds, "pipe:"));
+	assert_int_equal(count_lines(fds), count_lines(base));
+	free(err);
+	free(fds);
+	free(base);
+}
+
 static void
 test_dump(void **state)
 {
@@ -541,6 +596,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_check_escapes_name, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_check_fifo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_fork_fails, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_version, setup,
 		    teardown),
