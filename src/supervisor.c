@@ -32,6 +32,7 @@
 #define SUP_ACCEPT_BURST 64	/* accepts per listener per loop turn */
 #define SUP_REFUSED_LOGS 10	/* refused lines per second before summarising */
 #define SUP_EMFILE_PAUSE 100	/* ms without accepting when out of fds */
+#define SUP_EMFILE_LOG	10000	/* ms between two such complaints */
 
 struct sup_session {
 	pid_t			 pid;		/* 0: free slot */
@@ -52,6 +53,8 @@ static struct {
 	int			 stopping;
 	int64_t			 deadline;	/* shutdown_timeout */
 	int64_t			 accept_pause;	/* EMFILE back-off */
+	int64_t			 accept_logged;	/* last `accept:` line */
+	unsigned		 accept_quiet;	/* failures not logged since */
 	int64_t			 expired;	/* last adm_expire() */
 	int			 rebuild;	/* listeners changed: new poll set */
 	int64_t			 log_second;
@@ -406,6 +409,29 @@ sup_spawn(int fd, const char *peer, struct adm_host *host, int64_t now)
 	log_info("open peer=%s pid=%ld active=%zu", peer, (long)pid, sup.active);
 }
 
+/*
+ * Out of descriptors or memory.  The backlog stays readable, so the
+ * listeners leave the poll set for a pause (sup_turn), or poll() would
+ * return at once and the loop spin; and the line is rate-limited, as
+ * every retry fails the same way.
+ */
+static void
+sup_accept_failed(int64_t now)
+{
+	sup.accept_pause = now + SUP_EMFILE_PAUSE;
+	if (sup.accept_logged != 0 && now - sup.accept_logged < SUP_EMFILE_LOG) {
+		sup.accept_quiet++;
+		return;
+	}
+	if (sup.accept_quiet > 0)
+		log_warn("accept (%u more since the last report)",
+		    sup.accept_quiet);
+	else
+		log_warn("accept");
+	sup.accept_logged = now;
+	sup.accept_quiet = 0;
+}
+
 static void
 sup_accept(int lfd, int64_t now)
 {
@@ -420,11 +446,8 @@ sup_accept(int lfd, int64_t now)
 
 		if (fd == -1) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
-				/* The backlog stays readable: pause, don't spin. */
-				log_warn("accept");
-				sup.accept_pause = now + SUP_EMFILE_PAUSE;
-			}
+			    errno == ENOMEM)
+				sup_accept_failed(now);
 			return;		/* EAGAIN, ECONNABORTED, ...: next turn */
 		}
 		lsn_addr_name((struct sockaddr *)&ss, peer, sizeof(peer));
@@ -581,10 +604,14 @@ sup_timeout(int64_t now)
 static void
 sup_turn(struct pollfd *pfd, size_t npfd)
 {
-	int64_t now;
+	int64_t now = sup_now();
 
-	for (size_t i = 0; i < npfd; i++)
+	for (size_t i = 0; i < npfd; i++) {
 		pfd[i].revents = 0;
+		/* Paused: a readable backlog must not end every poll at once. */
+		if (i >= 2)
+			pfd[i].events = sup.accept_pause > now ? 0 : POLLIN;
+	}
 	if (poll(pfd, npfd, sup_timeout(sup_now())) == -1 && errno != EINTR)
 		fatal(EX_OSERR, "poll");
 	now = sup_now();
