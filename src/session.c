@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "privs.h"
+#include "report.h"
 #include "sandbox.h"
 #include "session.h"
 #include "toggle.h"
@@ -39,7 +40,7 @@
 #define SES_LINGER_MAX	2000
 
 static unsigned char ses_buf[SES_BUFSIZE];
-static struct ses_report ses_rep;
+static struct rpt_record ses_rep;
 static int ses_report_fd = -1;
 static volatile sig_atomic_t ses_finishing;
 static sigset_t ses_open_mask;		/* inside ppoll: SIGTERM comes in */
@@ -87,16 +88,24 @@ ses_on_term(int sig)
 static void
 ses_on_violation(long nr)
 {
+	unsigned char buf[RPT_SIZE];
+
+	ses_rep.type = RPT_SANDBOX;
 	ses_rep.reason = SES_SANDBOX;
 	ses_rep.sysno = nr;
-	(void)!write(ses_report_fd, &ses_rep, sizeof(ses_rep));
+	rpt_encode(&ses_rep, buf);
+	(void)!write(ses_report_fd, buf, sizeof(buf));
 }
 
 static void
 ses_report(int reason)
 {
+	unsigned char buf[RPT_SIZE];
+
+	ses_rep.type = RPT_CLOSE;
 	ses_rep.reason = reason;
-	(void)!write(ses_report_fd, &ses_rep, sizeof(ses_rep));
+	rpt_encode(&ses_rep, buf);
+	(void)!write(ses_report_fd, buf, sizeof(buf));
 }
 
 /* Close every descriptor but a and b. */
@@ -348,7 +357,6 @@ ses_run(int fd, int report_fd, const struct ses_params *p)
 	int reason;
 
 	ses_report_fd = report_fd;
-	ses_rep.pid = getpid();
 #ifdef CASESERV_TEST_HOOKS
 	ses_break_sandbox = getenv("CASESERV_TEST_SANDBOX_BREAK") != NULL;
 #endif

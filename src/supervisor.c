@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "admit.h"
 #include "log.h"
+#include "report.h"
 #include "sandbox.h"
 #include "session.h"
 #include "supervisor.h"
@@ -40,7 +41,7 @@ struct sup_session {
 	int			 reported;
 	int64_t			 start;
 	struct adm_host		*host;
-	struct ses_report	 rep;
+	struct rpt_record	 rep;
 	char			 peer[64];
 };
 
@@ -283,15 +284,44 @@ sup_log_end(struct sup_session *s, int status)
 	}
 }
 
-/* Reports first: a session writes its report before it exits. */
+/*
+ * The sender's credentials as the kernel stamped them: one whole
+ * SOL_SOCKET/SCM_CREDENTIALS message and nothing else, nothing truncated.
+ */
+static int
+sup_credentials(struct msghdr *msg, struct ucred *cred)
+{
+	struct cmsghdr *c;
+	int found = 0;
+
+	if (msg->msg_flags & (MSG_CTRUNC | MSG_TRUNC))
+		return -1;
+	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (found || c->cmsg_level != SOL_SOCKET ||
+		    c->cmsg_type != SCM_CREDENTIALS ||
+		    c->cmsg_len != CMSG_LEN(sizeof(*cred)))
+			return -1;
+		memcpy(cred, CMSG_DATA(c), sizeof(*cred));
+		found = 1;
+	}
+	return found ? 0 : -1;
+}
+
+/*
+ * Reports first: a session writes its report before it exits.
+ * SECURITY: a record is hostile input (report.c checks every field); the
+ * pid is the kernel's, and a session is heard once: the first valid
+ * record counts, any later one is dropped.
+ */
 static void
 sup_read_reports(void)
 {
 	union { char buf[CMSG_SPACE(sizeof(struct ucred))]; struct cmsghdr align; } cm;
-	struct ses_report rep;
-	struct iovec iov = { &rep, sizeof(rep) };
+	unsigned char buf[RPT_SIZE + 1];	/* a longer datagram shows */
+	struct iovec iov = { buf, sizeof(buf) };
+	struct rpt_record rep;
 	struct msghdr msg;
-	struct cmsghdr *c;
+	struct ucred cred;
 	struct sup_session *s;
 	ssize_t n;
 
@@ -305,13 +335,10 @@ sup_read_reports(void)
 		msg.msg_controllen = sizeof(cm.buf);
 		if ((n = recvmsg(sup_report[0], &msg, MSG_DONTWAIT)) == -1)
 			break;
-		c = CMSG_FIRSTHDR(&msg);
-		if (n != (ssize_t)sizeof(rep) || c == NULL ||
-		    c->cmsg_type != SCM_CREDENTIALS)
+		if (sup_credentials(&msg, &cred) == -1 ||
+		    rpt_decode(buf, (size_t)n, &rep) == -1)
 			continue;
-		/* SECURITY: trust the kernel's pid, not the one in the record. */
-		rep.pid = ((struct ucred *)(void *)CMSG_DATA(c))->pid;
-		if ((s = sup_find(rep.pid)) != NULL && !s->reported) {
+		if ((s = sup_find(cred.pid)) != NULL && !s->reported) {
 			s->rep = rep;
 			s->reported = 1;
 		}
