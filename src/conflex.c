@@ -298,26 +298,39 @@ slurp(struct clx_text *t, FILE *f, const char *name)
 	return NULL;
 }
 
-/* The main file: libconfig parses this text, the lexer reads it too. */
+/*
+ * The main file: libconfig parses this text, the lexer reads it too.
+ * SECURITY: vetted as an @include file is (below): opened non-blocking and
+ * read only if regular, so that a FIFO put in its place cannot hang -t or
+ * the running master on SIGHUP.
+ */
 static char *
 read_file(struct clx_text *t)
 {
 	struct stat st;
-	char *buf = NULL;
+	char *buf;
 	FILE *f;
+	int fd;
 
-	if ((f = fopen(t->path, "re")) == NULL) {
+	if ((fd = open(t->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) ==
+	    -1) {
 		fail_at(t, t->path, 0, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
-	if (fstat(fileno(f), &st) == -1)
-		st.st_mode = 0;		/* fread() will tell */
-	if (S_ISDIR(st.st_mode))
-		fail_at(t, t->path, 0, "cannot open: %s", strerror(EISDIR));
-	else
+	if (fstat(fd, &st) == -1)
+		fail_at(t, t->path, 0, "cannot read: %s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		fail_at(t, t->path, 0, "cannot open: %s", S_ISDIR(st.st_mode) ?
+		    strerror(EISDIR) : "not a regular file");
+	else if ((f = fdopen(fd, "r")) == NULL)
+		fail_at(t, t->path, 0, "cannot read: %s", strerror(errno));
+	else {
 		buf = slurp(t, f, t->path);
-	fclose(f);
-	return buf;
+		fclose(f);
+		return buf;
+	}
+	close(fd);
+	return NULL;
 }
 
 /*

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "privs.h"
 #include "proctitle.h"
+#include "report.h"
 #include "sandbox.h"
 #include "session.h"
 
@@ -245,7 +246,7 @@ ind_wait(pid_t pid, int shutdown_timeout, const sigset_t *waitmask, int *killed)
 
 static void
 ind_log_end(const char *peer, pid_t pid, int status, int killed,
-    const struct ses_report *rep, int reported, long ms)
+    const struct rpt_record *rep, int reported, long ms)
 {
 	const char *abbrev;
 	char sc[64];
@@ -275,10 +276,14 @@ ind_log_end(const char *peer, pid_t pid, int status, int killed,
  * daemon.
  */
 static int
-ind_report(int fd, struct ses_report *rep)
+ind_report(int fd, struct rpt_record *rep)
 {
+	unsigned char buf[RPT_SIZE + 1];	/* a longer datagram shows */
+	ssize_t n;
+
 	memset(rep, 0, sizeof(*rep));
-	return recv(fd, rep, sizeof(*rep), MSG_DONTWAIT) == (ssize_t)sizeof(*rep);
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	return n > 0 && rpt_decode(buf, (size_t)n, rep) == 0;
 }
 
 /* ---- the whole run -------------------------------------------------------- */
@@ -288,7 +293,7 @@ static int
 ind_monitor(const struct cfg *cfg, pid_t pid, const char *peer, int report,
     const sigset_t *waitmask, int64_t start)
 {
-	struct ses_report rep;
+	struct rpt_record rep;
 	int status, killed, reported;
 
 	pt_set("inetd monitor %s", peer);

@@ -208,18 +208,22 @@ lsn_reconcile(struct lsn_set *set, const struct cfg *cfg, char *err,
 	for (i = 0; i < n; i++) {
 		old = lsn_find(set->v, set->n, (struct sockaddr *)&v[i].addr,
 		    v[i].addrlen);
-		if (old != NULL) {
+		if (old != NULL)
 			v[i].fd = old->fd;
-			/* listen() again only updates the backlog. */
-			(void)listen(v[i].fd, cfg->backlog);
-		} else if (lsn_bind(&v[i], cfg->backlog, err, errlen) == -1)
+		else if (lsn_bind(&v[i], cfg->backlog, err, errlen) == -1)
 			goto fail;
 	}
-	/* Committed: report what changed, close what is no longer wanted. */
+	/*
+	 * Committed: report what changed, close what is no longer wanted.
+	 * listen() again on a kept socket only updates its backlog; not
+	 * before now, as a failed reload must leave the old set untouched.
+	 */
 	for (i = 0; i < n; i++)
 		if (lsn_find(set->v, set->n, (struct sockaddr *)&v[i].addr,
 		    v[i].addrlen) == NULL)
 			log_info("listening on %s", v[i].name);
+		else
+			(void)listen(v[i].fd, cfg->backlog);
 	for (i = 0; i < set->n; i++)
 		if (lsn_find(v, n, (struct sockaddr *)&set->v[i].addr,
 		    set->v[i].addrlen) == NULL) {

@@ -54,11 +54,15 @@ opt_usage(const char *what, const char *why)
 	exit(EX_USAGE);
 }
 
-/* The option getopt_long() stopped at, as the user wrote it. */
+/*
+ * The option getopt_long() stopped at, as the user wrote it; at is optind
+ * before the call.  Inside a cluster (the x of -xf) getopt has not moved
+ * past the element yet, so it is argv[optind], not argv[optind - 1].
+ */
 static const char *
-opt_bad(char **argv, char *buf, size_t len)
+opt_bad(char **argv, int at, char *buf, size_t len)
 {
-	const char *arg = argv[optind - 1];
+	const char *arg = optind == at ? argv[optind] : argv[optind - 1];
 
 	if (optopt != 0 && strncmp(arg, "--", 2) != 0) {
 		snprintf(buf, len, "-%c", optopt);
@@ -92,11 +96,12 @@ void
 opt_parse(int argc, char **argv, struct options *o)
 {
 	char bad[8];
-	int c;
+	int c, at;
 
 	*o = (struct options){ .config = CASESERV_CONFIG };
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:feditThV", opt_long, NULL)) != -1) {
+	while ((at = optind,
+	    c = getopt_long(argc, argv, ":c:feditThV", opt_long, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (*optarg == '\0')
@@ -112,10 +117,10 @@ opt_parse(int argc, char **argv, struct options *o)
 		case 'h': opt_help(); break;
 		case 'V': printf("caseserv %s\n", PACKAGE_VERSION); exit(EX_OK);
 		case ':':
-			opt_usage(opt_bad(argv, bad, sizeof(bad)), "needs an argument");
+			opt_usage(opt_bad(argv, at, bad, sizeof(bad)), "needs an argument");
 			break;
 		default:
-			opt_usage(opt_bad(argv, bad, sizeof(bad)), "unknown option");
+			opt_usage(opt_bad(argv, at, bad, sizeof(bad)), "unknown option");
 			break;
 		}
 	}

@@ -555,8 +555,16 @@ sbx_selftest(char *err, size_t errlen)
 	pid_t pid;
 
 	sbx_init();
-	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
-		snprintf(err, errlen, "sandbox: self-test: %s", strerror(errno));
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "sandbox: self-test: pipe: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(err, errlen, "sandbox: self-test: fork: %s",
+		    strerror(errno));
+		close(p[0]);
+		close(p[1]);
 		return -1;
 	}
 	if (pid == 0) {

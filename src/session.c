@@ -26,6 +26,7 @@
 
 #include "privs.h"
 #include "proctitle.h"
+#include "report.h"
 #include "sandbox.h"
 #include "session.h"
 #include "toggle.h"
@@ -40,7 +41,7 @@
 #define SES_LINGER_MAX	2000
 
 static unsigned char ses_buf[SES_BUFSIZE];
-static struct ses_report ses_rep;
+static struct rpt_record ses_rep;
 static int ses_report_fd = -1;
 static volatile sig_atomic_t ses_finishing;
 static sigset_t ses_open_mask;		/* inside ppoll: SIGTERM comes in */
@@ -88,16 +89,24 @@ ses_on_term(int sig)
 static void
 ses_on_violation(long nr)
 {
+	unsigned char buf[RPT_SIZE];
+
+	ses_rep.type = RPT_SANDBOX;
 	ses_rep.reason = SES_SANDBOX;
 	ses_rep.sysno = nr;
-	(void)!write(ses_report_fd, &ses_rep, sizeof(ses_rep));
+	rpt_encode(&ses_rep, buf);
+	(void)!write(ses_report_fd, buf, sizeof(buf));
 }
 
 static void
 ses_report(int reason)
 {
+	unsigned char buf[RPT_SIZE];
+
+	ses_rep.type = RPT_CLOSE;
 	ses_rep.reason = reason;
-	(void)!write(ses_report_fd, &ses_rep, sizeof(ses_rep));
+	rpt_encode(&ses_rep, buf);
+	(void)!write(ses_report_fd, buf, sizeof(buf));
 }
 
 /* Close every descriptor but the n in keep (at most three). */
@@ -220,7 +229,8 @@ ses_wait_ms(const struct ses_params *p, int64_t start, int64_t last,
 	if (p->session_timeout > 0) {
 		int64_t s = start + (int64_t)p->session_timeout * 1000 - now;
 
-		if (wait < 0 || s < wait) {
+		/* A deadline already passed is negative, not "none". */
+		if (*which == SES_OK || s < wait) {
 			wait = s;
 			*which = SES_TIMEOUT;
 		}
@@ -395,7 +405,6 @@ ses_run(const struct ses_conn *c, const struct ses_params *p)
 	int reason;
 
 	ses_report_fd = c->report_fd;
-	ses_rep.pid = getpid();
 #ifdef CASESERV_TEST_HOOKS
 	ses_break_sandbox = getenv("CASESERV_TEST_SANDBOX_BREAK") != NULL;
 #endif

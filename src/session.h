@@ -2,8 +2,8 @@
  * session.h - one client connection, served by its own forked child.
  *
  * The child never logs: it tells the master how it ended with one
- * fixed-size record sent as one datagram on the report socket, and
- * the master writes the `close` line.
+ * fixed-size record (report.h) sent as one datagram on the report
+ * socket, and the master writes the `close` line.
  */
 #ifndef CASESERV_SESSION_H
 #define CASESERV_SESSION_H
@@ -22,14 +22,6 @@ enum ses_reason {
 	SES_ERROR,		/* a local failure (sandbox set-up, ...) */
 	SES_SANDBOX,		/* a forbidden system call */
 	SES_NREASONS
-};
-
-struct ses_report {
-	pid_t		pid;
-	int		reason;		/* enum ses_reason */
-	long		sysno;		/* SES_SANDBOX: the forbidden call */
-	uint64_t	in;
-	uint64_t	out;
 };
 
 struct ses_params {

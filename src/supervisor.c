@@ -27,6 +27,7 @@
 #include "log.h"
 #include "proctitle.h"
 #include "refuselog.h"
+#include "report.h"
 #include "sandbox.h"
 #include "session.h"
 #include "status.h"
@@ -35,6 +36,7 @@
 #define SUP_REAP_RING	4096	/* exits the handler can hold between loops */
 #define SUP_ACCEPT_BURST 64	/* accepts per listener per loop turn */
 #define SUP_EMFILE_PAUSE 100	/* ms without accepting when out of fds */
+#define SUP_EMFILE_LOG	10000	/* ms between two such complaints */
 
 struct sup_session {
 	pid_t			 pid;		/* 0: free slot */
@@ -42,7 +44,7 @@ struct sup_session {
 	int			 reported;
 	int64_t			 start;
 	struct adm_host		*host;
-	struct ses_report	 rep;
+	struct rpt_record	 rep;
 	char			 peer[64];
 };
 
@@ -55,6 +57,8 @@ static struct {
 	int			 stopping;
 	int64_t			 deadline;	/* shutdown_timeout */
 	int64_t			 accept_pause;	/* EMFILE back-off */
+	int64_t			 accept_logged;	/* last `accept:` line */
+	unsigned		 accept_quiet;	/* failures not logged since */
 	int64_t			 expired;	/* last adm_expire() */
 	int			 rebuild;	/* listeners changed: new poll set */
 	struct {
@@ -281,15 +285,44 @@ sup_log_end(struct sup_session *s, int status)
 	}
 }
 
-/* Reports first: a session writes its report before it exits. */
+/*
+ * The sender's credentials as the kernel stamped them: one whole
+ * SOL_SOCKET/SCM_CREDENTIALS message and nothing else, nothing truncated.
+ */
+static int
+sup_credentials(struct msghdr *msg, struct ucred *cred)
+{
+	struct cmsghdr *c;
+	int found = 0;
+
+	if (msg->msg_flags & (MSG_CTRUNC | MSG_TRUNC))
+		return -1;
+	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (found || c->cmsg_level != SOL_SOCKET ||
+		    c->cmsg_type != SCM_CREDENTIALS ||
+		    c->cmsg_len != CMSG_LEN(sizeof(*cred)))
+			return -1;
+		memcpy(cred, CMSG_DATA(c), sizeof(*cred));
+		found = 1;
+	}
+	return found ? 0 : -1;
+}
+
+/*
+ * Reports first: a session writes its report before it exits.
+ * SECURITY: a record is hostile input (report.c checks every field); the
+ * pid is the kernel's, and a session is heard once: the first valid
+ * record counts, any later one is dropped.
+ */
 static void
 sup_read_reports(void)
 {
 	union { char buf[CMSG_SPACE(sizeof(struct ucred))]; struct cmsghdr align; } cm;
-	struct ses_report rep;
-	struct iovec iov = { &rep, sizeof(rep) };
+	unsigned char buf[RPT_SIZE + 1];	/* a longer datagram shows */
+	struct iovec iov = { buf, sizeof(buf) };
+	struct rpt_record rep;
 	struct msghdr msg;
-	struct cmsghdr *c;
+	struct ucred cred;
 	struct sup_session *s;
 	ssize_t n;
 
@@ -303,13 +336,10 @@ sup_read_reports(void)
 		msg.msg_controllen = sizeof(cm.buf);
 		if ((n = recvmsg(sup_report[0], &msg, MSG_DONTWAIT)) == -1)
 			break;
-		c = CMSG_FIRSTHDR(&msg);
-		if (n != (ssize_t)sizeof(rep) || c == NULL ||
-		    c->cmsg_type != SCM_CREDENTIALS)
+		if (sup_credentials(&msg, &cred) == -1 ||
+		    rpt_decode(buf, (size_t)n, &rep) == -1)
 			continue;
-		/* SECURITY: trust the kernel's pid, not the one in the record. */
-		rep.pid = ((struct ucred *)(void *)CMSG_DATA(c))->pid;
-		if ((s = sup_find(rep.pid)) != NULL && !s->reported) {
+		if ((s = sup_find(cred.pid)) != NULL && !s->reported) {
 			s->rep = rep;
 			s->reported = 1;
 		}
@@ -405,6 +435,29 @@ sup_spawn(int fd, const char *peer, struct adm_host *host, int64_t now)
 	log_info("open peer=%s pid=%ld active=%zu", peer, (long)pid, sup.active);
 }
 
+/*
+ * Out of descriptors or memory.  The backlog stays readable, so the
+ * listeners leave the poll set for a pause (sup_turn), or poll() would
+ * return at once and the loop spin; and the line is rate-limited, as
+ * every retry fails the same way.
+ */
+static void
+sup_accept_failed(int64_t now)
+{
+	sup.accept_pause = now + SUP_EMFILE_PAUSE;
+	if (sup.accept_logged != 0 && now - sup.accept_logged < SUP_EMFILE_LOG) {
+		sup.accept_quiet++;
+		return;
+	}
+	if (sup.accept_quiet > 0)
+		log_warn("accept (%u more since the last report)",
+		    sup.accept_quiet);
+	else
+		log_warn("accept");
+	sup.accept_logged = now;
+	sup.accept_quiet = 0;
+}
+
 static void
 sup_accept(int lfd, int64_t now)
 {
@@ -419,11 +472,8 @@ sup_accept(int lfd, int64_t now)
 
 		if (fd == -1) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
-				/* The backlog stays readable: pause, don't spin. */
-				log_warn("accept");
-				sup.accept_pause = now + SUP_EMFILE_PAUSE;
-			}
+			    errno == ENOMEM)
+				sup_accept_failed(now);
 			return;		/* EAGAIN, ECONNABORTED, ...: next turn */
 		}
 		lsn_addr_name((struct sockaddr *)&ss, peer, sizeof(peer));
@@ -631,10 +681,14 @@ sup_timeout(int64_t now)
 static void
 sup_turn(struct pollfd *pfd, size_t npfd)
 {
-	int64_t now;
+	int64_t now = sup_now();
 
-	for (size_t i = 0; i < npfd; i++)
+	for (size_t i = 0; i < npfd; i++) {
 		pfd[i].revents = 0;
+		/* Paused: a readable backlog must not end every poll at once. */
+		if (i >= 2)
+			pfd[i].events = sup.accept_pause > now ? 0 : POLLIN;
+	}
 	if (poll(pfd, npfd, sup_timeout(sup_now())) == -1 && errno != EINTR)
 		fatal(EX_OSERR, "poll");
 	now = sup_now();

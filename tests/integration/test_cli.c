@@ -206,6 +206,80 @@ settings(char *text)
 }
 
 /* -T: every key of SPEC section 3, in a file that -t accepts. */
+/*
+ * Issue 12: -t on a FIFO used to block in open(); now it is refused like
+ * an @include of one: exit 78 and FILE:0: cannot open: not a regular file.
+ */
+static void
+test_check_fifo(void **state)
+{
+	struct cst_daemon *d = *state;
+	char path[CST_PATHLEN + 16];
+	char *err = NULL;
+
+	snprintf(path, sizeof(path), "%s/fifo.conf", d->dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_int_equal(run(d, NULL, &err, "-t", "-c", path, NULL), 78);
+	assert_conf_error(err, path, 0);
+	assert_non_null(strstr(err, ": not a regular file\n"));
+	free(err);
+}
+
+/*
+ * What a -t run left open at exit, as the fault shim reports it (one line
+ * per descriptor); env_fault is CASESERV_FAULT=... or NULL.  Returns the
+ * exit code; *err is its stderr, *fds the report.
+ */
+static int
+run_fault(struct cst_daemon *d, const char *env_fault, char **err,
+    char **fds)
+{
+	char preload[CST_PATHLEN + 16], report[CST_PATHLEN + 32];
+	const char *argv[] = { cst_binary(0), "-t", "-c", d->conf, NULL };
+	/* An ASan build wants its runtime first; the shim is harmless. */
+	const char *env[] = { preload, report,
+	    "ASAN_OPTIONS=verify_asan_link_order=0", env_fault, NULL };
+	int code;
+
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s",
+	    getenv("CASESERV_FAULT_LIB"));
+	snprintf(report, sizeof(report), "CASESERV_FAULT_FDS=%s/fds",
+	    d->dir);
+	code = cst_exit_code(cst_run(d->dir, argv, env, NULL, err,
+	    CST_WAIT_MS));
+	*fds = cst_read_file(report + strlen("CASESERV_FAULT_FDS="));
+	assert_non_null(*fds);
+	assert_int_equal(unlink(report + strlen("CASESERV_FAULT_FDS=")), 0);
+	print_message("%s: exit %d, stderr: %s, open at exit:\n%s",
+	    env_fault ? env_fault : "no fault", code, *err, *fds);
+	return code;
+}
+
+/*
+ * Issue 12: -t when fork() fails in the sandbox self-test: one clear line,
+ * EX_OSERR, and nothing left open (both ends of its pipe used to leak).
+ */
+static void
+test_check_fork_fails(void **state)
+{
+	struct cst_daemon *d = *state;
+	char *err, *base, *fds;
+
+	if (getenv("CASESERV_FAULT_LIB") == NULL)
+		skip();
+	cst_must_conf(d, NULL);
+	assert_int_equal(run_fault(d, NULL, &err, &base), 0);
+	free(err);
+	assert_int_equal(run_fault(d, "CASESERV_FAULT=fork", &err, &fds), 71);
+	assert_string_equal(err,
+	    "sandbox: self-test: fork: Resource temporarily unavailable\n");
+	assert_null(strstr(fds, "pipe:"));
+	assert_int_equal(count_lines(fds), count_lines(base));
+	free(err);
+	free(fds);
+	free(base);
+}
+
 static void
 test_dump(void **state)
 {
@@ -291,6 +365,38 @@ test_bad_usage(void **state)
 	assert_int_equal(run(d, NULL, &err, "-t", "-T", "-c", d->conf), 64);
 	assert_non_null(strstr(err, "exclude each other"));
 	free(err);
+}
+
+static void
+test_bad_usage_cluster(void **state)
+{
+	static const struct {
+		const char	*a1, *a2, *want;
+	} bad[] = {
+		/* Issue 12: these named --stderr or the whole cluster. */
+		{ "--stderr", "-xf", "caseserv: -x: unknown option\n" },
+		{ "-fx", NULL, "caseserv: -x: unknown option\n" },
+		{ "-ex", "-f", "caseserv: -x: unknown option\n" },
+		{ "-f", "-xe", "caseserv: -x: unknown option\n" },
+		{ "-fc", NULL, "caseserv: -c: needs an argument\n" },
+		{ "--stderr", "-fc", "caseserv: -c: needs an argument\n" },
+		{ "-e", "--config", "caseserv: --config: needs an argument\n" },
+		{ "-f", "--bogus", "caseserv: --bogus: unknown option\n" },
+	};
+	struct cst_daemon *d = *state;
+	char *err;
+	size_t i;
+
+	/* The first line of stderr names exactly the bad option. */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(run(d, NULL, &err, bad[i].a1, bad[i].a2,
+		    NULL, NULL), 64);
+		print_message("%s %s: %s", bad[i].a1,
+		    bad[i].a2 ? bad[i].a2 : "", err);
+		assert_int_equal(strncmp(err, bad[i].want,
+		    strlen(bad[i].want)), 0);
+		free(err);
+	}
 }
 
 static void
@@ -578,10 +684,15 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_check_escapes_name, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_check_fifo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_fork_fails, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_version, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_usage, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_usage_cluster, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_missing_config, setup,
 		    teardown),

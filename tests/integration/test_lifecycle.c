@@ -249,6 +249,100 @@ test_sighup_broken(void **state)
 	close(fd);
 }
 
+/*
+ * Issue 12: the file replaced by a FIFO used to wedge the master on
+ * SIGHUP (opened blocking): no more service, SIGTERM ignored.  Now the
+ * reload fails like any other, and the daemon serves and stops as usual.
+ */
+static void
+test_sighup_fifo(void **state)
+{
+	struct cst_daemon *d = *state;
+	char needle[CST_PATHLEN + 32];
+	int status;
+	int64_t t0;
+
+	cst_must_start_default(d, NULL);
+	assert_int_equal(unlink(d->conf), 0);
+	assert_int_equal(mkfifo(d->conf, 0644), 0);
+	assert_int_equal(cst_signal(d, SIGHUP), 0);
+	snprintf(needle, sizeof(needle), "reload failed: %s:", d->conf);
+	assert_int_equal(cst_log_wait(d, needle, CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_count(d, "not a regular file"), 1);
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "still here"), 0);
+	assert_int_equal(cst_echo_once("::1", d->port, "still here"), 0);
+	t0 = cst_now_ms();
+	assert_int_equal(cst_signal(d, SIGTERM), 0);
+	status = cst_wait_exit(d, 3000);
+	print_message("exit %d after %lld ms\n", cst_exit_code(status),
+	    (long long)(cst_now_ms() - t0));
+	assert_int_equal(cst_exit_code(status), 0);
+}
+
+/*
+ * The listen(2) backlog of the socket listening on addr:port, as ss(8)
+ * shows it (Send-Q of a LISTEN socket), or -1.
+ */
+static int
+listen_backlog(const char *addr, int port)
+{
+	char cmd[128], line[256], local[96], want[96];
+	int recvq, sendq, backlog = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ss -Hltn 'sport = :%d'", port);
+	snprintf(want, sizeof(want), strchr(addr, ':') ? "[%s]:%d" : "%s:%d",
+	    addr, port);
+	assert_non_null(p = popen(cmd, "r"));
+	while (fgets(line, sizeof(line), p) != NULL)
+		if (sscanf(line, "LISTEN %d %d %95s", &recvq, &sendq, local) == 3 &&
+		    strcmp(local, want) == 0)
+			backlog = sendq;
+	pclose(p);
+	return backlog;
+}
+
+/*
+ * Issue 12: a reload that fails part-way (a new address already in use)
+ * must change nothing; the kept listeners' backlog had been re-applied
+ * before the failing bind.  A reload that succeeds does apply it.
+ */
+static void
+test_sighup_failed_keeps_backlog(void **state)
+{
+	struct cst_daemon *d = *state;
+	char text[512], needle[128];
+	int busy, p2;
+
+	cst_must_start_default(d, "backlog = 5;");
+	assert_int_equal(listen_backlog("127.0.0.1", d->port), 5);
+	do
+		p2 = cst_free_port(0, 0);
+	while (p2 == d->port);
+	busy = cst_occupy(p2);
+	/* The kept listeners come first, so they are met before the bind. */
+	snprintf(text, sizeof(text),
+	    "listen = ( { host = \"127.0.0.1\"; port = %d; },\n"
+	    "           { host = \"::1\"; port = %d; },\n"
+	    "           { host = \"127.0.0.1\"; port = %d; } );\n"
+	    "user = \"nobody\";\nbacklog = 77;\n", d->port, d->port, p2);
+	cst_must_write(d->conf, text);
+	assert_int_equal(cst_signal(d, SIGHUP), 0);
+	snprintf(needle, sizeof(needle), "reload failed: bind: 127.0.0.1:%d: ",
+	    p2);
+	assert_int_equal(cst_log_wait(d, needle, CST_WAIT_MS), 0);
+	assert_int_equal(listen_backlog("127.0.0.1", d->port), 5);
+	assert_int_equal(listen_backlog("::1", d->port), 5);
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "served"), 0);
+	close(busy);
+	/* The same file, now that the port is free: applied. */
+	assert_int_equal(cst_signal(d, SIGHUP), 0);
+	assert_int_equal(cst_log_wait(d, "reload ok", CST_WAIT_MS), 0);
+	assert_int_equal(listen_backlog("127.0.0.1", d->port), 77);
+	assert_int_equal(listen_backlog("::1", d->port), 77);
+	assert_int_equal(listen_backlog("127.0.0.1", p2), 77);
+}
+
 /* A valid file on SIGHUP: reload ok, a new port binds, the old serves on. */
 static void
 test_sighup_new_port(void **state)
@@ -485,6 +579,33 @@ test_session_timeout(void **state)
 	close(fd);
 }
 
+/*
+ * Issue 12: with a session_timeout too, a silent session is still closed
+ * at its idle deadline (it used to be held until the session deadline).
+ */
+static void
+test_idle_before_session_timeout(void **state)
+{
+	struct cst_daemon *d = *state;
+	char line[512], reason[32];
+	int fd;
+	int64_t t0, ms;
+
+	cst_must_start_default(d, "idle_timeout = 1;\nsession_timeout = 8;");
+	fd = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(fd, "then silence");
+	t0 = cst_now_ms();
+	/* Bounded by the session deadline: the line must come well before. */
+	close_line(d, "127.0.0.1", fd, line, sizeof(line));
+	ms = cst_now_ms() - t0;
+	print_message("closed after %lld ms\n", (long long)ms);
+	assert_int_equal(cst_field(line, "reason", reason, sizeof(reason)), 0);
+	assert_string_equal(reason, "idle_timeout");
+	assert_true(cst_field_num(line, "ms") < 5000);
+	assert_true(ms < 5000);
+	close(fd);
+}
+
 /* max_session_bytes = 1000: exactly 1000 bytes echoed, then closed. */
 static void
 test_byte_limit(void **state)
@@ -525,6 +646,10 @@ main(void)
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_sighup_new_port, cst_setup,
 		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_sighup_fifo, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_sighup_failed_keeps_backlog,
+		    cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_pidfile, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout_not_reading,
 		    cst_setup, cst_teardown),
@@ -538,6 +663,8 @@ main(void)
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_byte_limit, cst_setup,
 		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_before_session_timeout,
+		    cst_setup, cst_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

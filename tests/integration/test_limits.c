@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -405,10 +408,131 @@ test_reload_limits(void **state)
 	close(third);
 }
 
+/* CPU time (user + system) pid has used, in clock ticks. */
+static long long
+cpu_ticks(pid_t pid)
+{
+	char path[64], *text, *p;
+	unsigned long long ut = 0, st = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	assert_non_null(text = cst_read_file(path));
+	/* Fields 14 and 15, counted after the ")" that ends the name. */
+	assert_non_null(p = strrchr(text, ')'));
+	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+	    "%*u %*u %llu %llu", &ut, &st), 2);
+	free(text);
+	return (long long)(ut + st);
+}
+
+/* The lowest descriptor number pid does not have open. */
+static int
+lowest_free_fd(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+		if (access(path, F_OK) == -1)
+			return fd;
+	}
+	return -1;
+}
+
+/*
+ * Set the soft RLIMIT_NOFILE of pid to cur; its old value in *was.  From a
+ * child that takes pid's uid and gid: the master runs unprivileged, and
+ * root here may lack CAP_SYS_RESOURCE (containers).
+ */
+static void
+set_nofile(pid_t pid, rlim_t cur, rlim_t *was)
+{
+	char buf[64];
+	struct rlimit rl;
+	uid_t uid;
+	gid_t gid;
+	int p[2], status;
+	pid_t child;
+
+	assert_int_equal(cst_proc_status(pid, "Uid", buf, sizeof(buf)), 0);
+	uid = (uid_t)strtoul(buf, NULL, 10);
+	assert_int_equal(cst_proc_status(pid, "Gid", buf, sizeof(buf)), 0);
+	gid = (gid_t)strtoul(buf, NULL, 10);
+	assert_int_equal(pipe(p), 0);
+	assert_true((child = fork()) != -1);
+	if (child == 0) {
+		if (setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
+		    setresuid(uid, uid, uid) == -1 ||
+		    prlimit(pid, RLIMIT_NOFILE, NULL, &rl) == -1 ||
+		    write(p[1], &rl.rlim_cur, sizeof(rl.rlim_cur)) !=
+		    sizeof(rl.rlim_cur))
+			_exit(1);
+		rl.rlim_cur = cur;
+		_exit(prlimit(pid, RLIMIT_NOFILE, &rl, NULL) == -1);
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], was, sizeof(*was)), sizeof(*was));
+	close(p[0]);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(cst_exit_code(status), 0);
+}
+
+/*
+ * Issue 12: a master out of descriptors (EMFILE on accept) kept its
+ * listeners in the poll set, so poll() returned at once for the whole
+ * pause: ~100 % of a core and ten `accept:` lines a second.  Now it backs
+ * off for real, says so rarely, and serves again once it can.
+ */
+static void
+test_accept_emfile(void **state)
+{
+	struct cst_daemon *d = *state;
+	rlim_t few, old, was;
+	long long t0, used;
+	long hz = sysconf(_SC_CLK_TCK);
+	int fds[4], i, before, lines;
+
+	if (!cst_is_root())
+		skip();		/* set_nofile takes the master's ids */
+	cst_must_start_default(d, "max_clients = 1000;");
+	/* The master keeps what it holds but can open nothing more, as one
+	 * started with too few descriptors (accepted sockets are closed
+	 * after fork, so clients alone never exhaust the master). */
+	few = (rlim_t)lowest_free_fd(d->pid);
+	print_message("RLIMIT_NOFILE of the master: %lu\n", (unsigned long)few);
+	set_nofile(d->pid, few, &old);
+	for (i = 0; i < 4; i++)
+		fds[i] = cst_must_connect(i % 2 ? V6 : V4, d->port);
+	assert_int_equal(cst_log_wait(d, "accept: Too many open files",
+	    CST_WAIT_MS), 0);
+	/* Two seconds with the backlog full and readable. */
+	before = cst_log_count(d, "accept: ");
+	t0 = cpu_ticks(d->pid);
+	cst_sleep_ms(2000);
+	used = cpu_ticks(d->pid) - t0;
+	lines = cst_log_count(d, "accept: ") - before;
+	print_message("master used %lld of %ld ticks; %d accept: lines\n",
+	    used, 2 * hz, lines);
+	assert_true(used * 5 < 2 * hz);		/* < 20 % of a core */
+	assert_true(lines <= 1);		/* at most one per 10 s */
+	assert_true(cst_alive(d));
+	/* Descriptors back: the waiting clients are served, new ones too. */
+	set_nofile(d->pid, old, &was);
+	assert_int_equal(was, few);
+	for (i = 0; i < 4; i++) {
+		cst_roundtrip(fds[i], "served at last");
+		close(fds[i]);
+	}
+	assert_int_equal(cst_echo_once(V4, d->port, "and new ones"), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_accept_emfile, cst_setup,
+		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_deny, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_allow, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_deny_wins, cst_setup,
