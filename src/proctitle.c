@@ -27,7 +27,7 @@ static char	*pt_block;	/* start of argv[0]; NULL: titles off */
 static size_t	 pt_len;	/* bytes of the block, its last NUL included */
 /* Every copied variable, kept: unsetenv() drops a pointer from environ
  * (socket activation removes LISTEN_*), and the string must not leak. */
-static char	**pt_env;
+static char	**pt_env __attribute__((used));	/* only LeakSanitizer reads it */
 
 /* End of the block of strings that follow start contiguously in v. */
 static char *
