@@ -222,8 +222,10 @@ static int
 get_string(struct load *ld, const config_setting_t *s, const char *what,
     const char **out)
 {
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return load_fail(ld, s, "%s: expected a string", what);
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		load_fail(ld, s, "%s: expected a string", what);
+		return -1;	/* spelt out: analysers do not follow varargs */
+	}
 	*out = config_setting_get_string(s);
 	return 0;
 }
