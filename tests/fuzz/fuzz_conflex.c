@@ -3,8 +3,10 @@
  * clx_scan() over the input (and inc.conf, see fuzz_common.h), then, where
  * libconfig parses the same text, clx_map() over its tree.
  *
- * Checked: a scan failure says why; clx_map() is all or nothing (no
- * setting keeps a literal after a failure); after a success every integer
+ * Checked: a scan failure says why; whatever libconfig parses, clx_map()
+ * maps (the lexer cuts the text as libconfig's scanner does); clx_map() is
+ * all or nothing (no setting keeps a literal after a failure); after a
+ * success every integer
  * setting has its literal, and a literal 64 bits can hold agrees with the
  * value libconfig made of it (all of it for an L literal, the low 32 bits
  * otherwise: atoi()).
@@ -69,6 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 	struct clx_text *t;
 	config_t lc;
+	int mapped;
 
 	fuzz_write_files(data, size);
 	err[0] = '\0';
@@ -80,9 +83,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	config_init(&lc);
 	if (clx_include_dir(t) != NULL)
 		config_set_include_dir(&lc, clx_include_dir(t));
-	if (config_read_string(&lc, clx_source(t)) == CONFIG_TRUE)
-		check_setting(config_root_setting(&lc),
-		    clx_map(t, config_root_setting(&lc)) == 0);
+	if (config_read_string(&lc, clx_source(t)) == CONFIG_TRUE) {
+		mapped = clx_map(t, config_root_setting(&lc)) == 0;
+		check_setting(config_root_setting(&lc), mapped);
+		/*
+		 * The lexer cuts the text as libconfig does, so whatever
+		 * libconfig parses, the lexer has the literals of.
+		 */
+		if (!mapped) {
+			fprintf(stderr, "libconfig parsed it, clx_map() "
+			    "failed\n");
+			abort();
+		}
+	}
 	config_destroy(&lc);
 	clx_free(t);
 	return 0;
