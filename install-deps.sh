@@ -3,9 +3,14 @@
 # Debian 12 (run as root).  The one place the package list lives: the
 # README's quick start and .ci/run both call it.
 set -e
+# The second line is for make fuzz and make analyze: clang with its
+# sanitizer and libFuzzer runtimes (libclang-rt-14-dev is only recommended
+# by clang-14), llvm-symbolizer (llvm) for readable stack traces,
+# scan-build (clang-tools-14) and cppcheck; gcc brings -fanalyzer.
 PKGS="build-essential autoconf automake pkg-config libconfig-dev libcap-ng-dev
 libseccomp-dev libcmocka-dev netcat-openbsd mandoc fail2ban
-systemd-container rsyslog iproute2 procps"
+systemd-container rsyslog iproute2 procps
+clang libclang-rt-14-dev llvm clang-tools-14 cppcheck"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

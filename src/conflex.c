@@ -215,14 +215,17 @@ lits_free(struct clx_text *t)
 	t->nlit = t->maxlit = 0;
 }
 
-/* Past a string whose opening quote is just before p (flex STRING state). */
+/*
+ * Past a string whose opening quote is just before p (flex STRING state),
+ * or NULL if the text ends inside it.
+ */
 static const char *
 skip_string(const char *p)
 {
 	for (; *p != '\0' && *p != '"'; p++)
 		if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
 			p++;
-	return *p == '"' ? p + 1 : p;
+	return *p == '"' ? p + 1 : NULL;
 }
 
 /* libconfig's ^[ \t]*@include[ \t]+" at the start of a line: its length. */
@@ -421,8 +424,10 @@ lex_include(struct clx_text *t, const char *file, const char *text,
 	const char *end;
 	int toolong = 0, rc;
 
-	if ((end = include_name(p, name, sizeof(name), &toolong)) == NULL)
-		return p + strlen(p);	/* no closing quote: nothing read */
+	if ((end = include_name(p, name, sizeof(name), &toolong)) == NULL) {
+		fail_at(t, file, line_of(text, p), "unterminated @include");
+		return NULL;
+	}
 	if (depth >= CLX_MAXDEPTH || toolong) {
 		t->stop = 1;
 		return end;
@@ -446,7 +451,16 @@ lex_include(struct clx_text *t, const char *file, const char *text,
 	return rc == -1 ? NULL : end;
 }
 
-/* Record every integer literal of text, the text of file, in order. */
+/*
+ * Record every integer literal of text, the text of file, in order.
+ *
+ * SECURITY: libconfig 1.5 takes the end of a file inside a comment, a
+ * string or an @include name for the end of the configuration, silently
+ * (an unclosed comment before a deny list drops the list), and carries
+ * that state into the file that included it, where the rest is dropped
+ * too or read as the name of a file to include, one never vetted.  So
+ * each of the three must end in the file it starts in.
+ */
 static int
 lex_text(struct clx_text *t, const char *file, const char *text, int depth)
 {
@@ -459,12 +473,17 @@ lex_text(struct clx_text *t, const char *file, const char *text, int depth)
 			p = lex_include(t, file, text, p + n, depth);
 			if (p == NULL)
 				return -1;
-		} else if (p[0] == '/' && p[1] == '*')
-			p = (q = strstr(p + 2, "*/")) != NULL ? q + 2 :
-			    p + strlen(p);
-		else if (*p == '"')
-			p = skip_string(p + 1);
-		else if (*p == '#' || (p[0] == '/' && p[1] == '/'))
+		} else if (p[0] == '/' && p[1] == '*') {
+			if ((q = strstr(p + 2, "*/")) == NULL)
+				return fail_at(t, file, line_of(text, p),
+				    "unterminated comment");
+			p = q + 2;
+		} else if (*p == '"') {
+			if ((q = skip_string(p + 1)) == NULL)
+				return fail_at(t, file, line_of(text, p),
+				    "unterminated string");
+			p = q;
+		} else if (*p == '#' || (p[0] == '/' && p[1] == '/'))
 			p += strcspn(p, "\n");
 		else if (is_name_start(*p))
 			p += strspn(p, NAME_CHARS);	/* a name, true, false */

@@ -631,6 +631,42 @@ test_include_limit(void **state)
 	unlink(inc);
 }
 
+/*
+ * libconfig 1.5 ends the configuration, silently, at a comment, string or
+ * @include name a file leaves open, and carries it on into the including
+ * file.  Found by fuzz_conflex (tests/fuzz/corpus/conf/unterminated-*).
+ */
+static void
+test_unterminated(void **state)
+{
+	char inc[] = "/tmp/test_conf_inc.XXXXXX", text[256];
+	const char *name;
+
+	(void)state;
+	/* The unclosed comment used to drop the deny list: accepted. */
+	expect_error("user = \"nobody\";\n/* deny list:\n"
+	    "deny = ( \"192.0.2.0/24\" );\n", 2, "unterminated comment");
+	expect_error("backlog = 5;\n\"\nmax_clients = 3;\n", 2,
+	    "unterminated string");
+	expect_error("backlog = 5;\n@include \"x\n", 2,
+	    "unterminated @include");
+	/* The string went on into the main file, which lost its last line. */
+	name = write_include(inc, "# included\nbacklog = 4294967424;\"\n"
+	    "denysession_bytes = 0x7fffffffffffffffL;\n");
+	snprintf(text, sizeof(text), "max_clients = 5;\n@include \"%s\"\n"
+	    "idle_timeout = 0x10;2147483648\n", name);
+	expect_error_in(text, name, 2, "unterminated string");
+	/* The name went on too: libconfig would have read /dev/zero. */
+	write_file(inc, "@include \"/dev/");
+	snprintf(text, sizeof(text), "@include \"%s\"zero\"\n", name);
+	expect_error_in(text, name, 1, "unterminated @include");
+	write_file(inc, "backlog = 5; /* to the end\n");
+	snprintf(text, sizeof(text), "@include \"%s\"\nuser = \"x\"; */\n",
+	    name);
+	expect_error_in(text, name, 1, "unterminated comment");
+	unlink(inc);
+}
+
 static void
 test_strings(void **state)
 {
@@ -861,6 +897,7 @@ main(void)
 		cmocka_unit_test(test_include_integers),
 		cmocka_unit_test(test_include_not_regular),
 		cmocka_unit_test(test_include_limit),
+		cmocka_unit_test(test_unterminated),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_bad_acl),
 		cmocka_unit_test(test_bad_listen),
