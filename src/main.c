@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "inetd.h"
+#include "landlock.h"
 #include "listeners.h"
 #include "log.h"
 #include "options.h"
@@ -58,6 +59,8 @@ check_only(const struct options *o, const struct cfg *cfg)
 	}
 	if (o->dump)
 		cfg_dump(cfg, stdout);
+	else	/* -t: what start-up would put in force */
+		printf("%s\n", ll_describe(err, sizeof(err)));
 	return EX_OK;
 }
 
@@ -110,6 +113,7 @@ main(int argc, char **argv)
 	prv_lookup(&cfg, &ids);
 	check_readable(&ids, &cfg, 0);
 	sbx_init();
+	log_info("%s", ll_describe(err, sizeof(err)));
 	dmn_notify_init();
 	if (!o.foreground)
 		dmn_detach();

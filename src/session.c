@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "landlock.h"
 #include "privs.h"
 #include "proctitle.h"
 #include "report.h"
@@ -180,6 +181,52 @@ ses_signals(void)
 }
 
 /*
+ * RLIMIT_NOFILE cannot be 0 in a session: poll() refuses to watch more
+ * descriptors than it allows (EINVAL).  At 1 a new descriptor could only
+ * be number 0, so the report socket moves there when 0 is free.
+ */
+static int
+ses_take_fd0(const struct ses_conn *c)
+{
+	if (c->rfd == 0 || c->wfd == 0 || c->report_fd == 0)
+		return 0;
+	if (dup2(c->report_fd, 0) == -1 || close(c->report_fd) == -1)
+		return -1;
+	ses_report_fd = 0;
+	return 0;
+}
+
+/*
+ * As OpenSSH's sandboxes do: even a call the filter allows cannot fork
+ * (RLIMIT_NPROC; the session has no capability to exceed it), make a new
+ * descriptor (RLIMIT_NOFILE, with descriptor 0 taken: see above; the ones
+ * it holds stay usable) or grow a file (RLIMIT_FSIZE).  The hard limits
+ * too, so that they can never be raised again.
+ */
+static int
+ses_zero_limits(void)
+{
+	static const struct {
+		int		resource;
+		struct rlimit	lim;
+	} limits[] = {
+		{ RLIMIT_NPROC, { 0, 0 } },
+		{ RLIMIT_NOFILE, { 1, 1 } },
+		{ RLIMIT_FSIZE, { 0, 0 } },
+	};
+
+#ifdef CASESERV_TEST_HOOKS
+	/* The test daemon: CASESERV_TEST_NO_RLIMITS=1 takes this wall down. */
+	if (getenv("CASESERV_TEST_NO_RLIMITS") != NULL)
+		return 0;
+#endif
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (setrlimit(limits[i].resource, &limits[i].lim) == -1)
+			return -1;
+	return 0;
+}
+
+/*
  * SECURITY: the whole path from fork() to the first read() of client
  * data.  Any failure ends the session before it has seen a byte.
  */
@@ -196,7 +243,8 @@ ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 	if (ses_signals() == -1)
 		return -1;
 	/* SECURITY: no listener, no other client, no log socket in here. */
-	if (ses_close_others(keep, c->rfd == c->wfd ? 2 : 3) == -1)
+	if (ses_close_others(keep, c->rfd == c->wfd ? 2 : 3) == -1 ||
+	    ses_take_fd0(c) == -1)
 		return -1;
 	/* SECURITY: a killed session must not dump client data to disk. */
 	if (setrlimit(RLIMIT_CORE, &no_core) == -1)
@@ -209,6 +257,13 @@ ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 		return -1;
 	/* SECURITY: no capability, in any set. */
 	if (prv_drop_session() == -1)
+		return -1;
+	/* SECURITY: no file, no TCP bind or connect (Landlock, where the
+	 * kernel has it); made while a ruleset descriptor can still be. */
+	if (ll_restrict_session() == -1)
+		return -1;
+	/* SECURITY: no new process, descriptor or file byte. */
+	if (ses_zero_limits() == -1)
 		return -1;
 	/* SECURITY: from here on, only the loop's system calls. */
 	return sbx_enter_session(ses_on_violation);
