@@ -48,6 +48,7 @@ static volatile sig_atomic_t ses_finishing;
 static sigset_t ses_open_mask;		/* inside ppoll: SIGTERM comes in */
 #ifdef CASESERV_TEST_HOOKS
 static int ses_break_sandbox;
+static int ses_probe_walls;
 #endif
 
 static const char *const ses_reasons[SES_NREASONS] = {
@@ -352,6 +353,64 @@ ses_write_all(int fd, const unsigned char *buf, size_t len,
 	return 0;
 }
 
+#ifdef CASESERV_TEST_HOOKS
+/* "ok", or the name of errno, for a probe that returned rc. */
+static const char *
+ses_probe_result(int rc)
+{
+	const char *name = rc == -1 ? strerrorname_np(errno) : "ok";
+
+	return name != NULL ? name : "?";
+}
+
+/*
+ * The test daemon's look at its walls from inside (CASESERV_TEST_PROBE_
+ * WALLS=1): each act a session must not manage, and what it got, sent in
+ * place of the echo.  With seccomp on, the first one is the end of it.
+ */
+static int
+ses_probe(const struct ses_conn *c, const struct ses_params *p, int64_t start,
+    int64_t *last)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char out[256];
+	const char *r[5];
+	int fd, rc;
+	pid_t pid;
+
+	fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	r[0] = ses_probe_result(fd);
+	if (fd != -1)
+		close(fd);
+	fd = open("/tmp/caseserv-probe", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600);
+	r[1] = ses_probe_result(fd);
+	if (fd != -1)
+		close(fd);
+	/* An address of this host: the one the client reached us on. */
+	rc = getsockname(c->rfd, (struct sockaddr *)&ss, &sl);
+	fd = rc == -1 ? -1 : socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	r[3] = ses_probe_result(fd == -1 ? -1 :
+	    connect(fd, (struct sockaddr *)&ss, sl));
+	if (fd != -1)
+		close(fd);
+	((struct sockaddr_in *)&ss)->sin_port = 0;	/* same offset in v6 */
+	fd = rc == -1 ? -1 : socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	r[2] = ses_probe_result(fd == -1 ? -1 :
+	    bind(fd, (struct sockaddr *)&ss, sl));
+	if (fd != -1)
+		close(fd);
+	if ((pid = fork()) == 0)
+		_exit(0);
+	r[4] = ses_probe_result(pid == -1 ? -1 : 0);
+	snprintf(out, sizeof(out), "open=%s creat=%s bind=%s connect=%s "
+	    "fork=%s\n", r[0], r[1], r[2], r[3], r[4]);
+	return ses_write_all(c->wfd, (const unsigned char *)out, strlen(out), p,
+	    start, last);
+}
+#endif
+
 /* Read one chunk (at most max bytes), toggle it, send it back. */
 static int
 ses_echo(const struct ses_conn *c, size_t max, const struct ses_params *p,
@@ -369,6 +428,8 @@ ses_echo(const struct ses_conn *c, size_t max, const struct ses_params *p,
 #ifdef CASESERV_TEST_HOOKS
 	if (ses_break_sandbox)
 		(void)open("/etc/passwd", O_RDONLY);
+	if (ses_probe_walls)
+		return ses_probe(c, p, start, last);
 #endif
 	tgl_apply(ses_buf, (size_t)n);
 	return ses_write_all(c->wfd, ses_buf, (size_t)n, p, start, last);
@@ -462,6 +523,7 @@ ses_run(const struct ses_conn *c, const struct ses_params *p)
 	ses_report_fd = c->report_fd;
 #ifdef CASESERV_TEST_HOOKS
 	ses_break_sandbox = getenv("CASESERV_TEST_SANDBOX_BREAK") != NULL;
+	ses_probe_walls = getenv("CASESERV_TEST_PROBE_WALLS") != NULL;
 #endif
 	if (ses_lock_down(c, p) == -1) {
 		ses_report(SES_ERROR);
