@@ -121,7 +121,7 @@ main(int argc, char **argv)
 	/* The pidfile's lock first: a second instance names the running
 	 * one rather than failing on its busy port. */
 	if (cfg.pidfile != NULL) {
-		if (dmn_pidfile_open(cfg.pidfile, err, sizeof(err)) == -1)
+		if (dmn_pidfile_open(cfg.pidfile, ids.uid, err, sizeof(err)) == -1)
 			fatalx(EX_OSERR, "%s", err);
 		/* A start that fails from here on leaves no stale pidfile. */
 		atexit(dmn_pidfile_remove);
