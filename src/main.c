@@ -57,10 +57,14 @@ check_only(const struct options *o, const struct cfg *cfg)
 		fprintf(stderr, "%s\n", err);
 		return EX_OSERR;
 	}
-	if (o->dump)
+	if (o->dump) {
 		cfg_dump(cfg, stdout);
-	else	/* -t: what start-up would put in force */
-		printf("%s\n", ll_describe(err, sizeof(err)));
+		return EX_OK;
+	}
+	/* -t: what start-up would put in force, and what it would warn of. */
+	printf("%s\n", ll_describe(err, sizeof(err)));
+	if (prv_groups_kept(err, sizeof(err)))
+		printf("%s\n", err);
 	return EX_OK;
 }
 

@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,46 @@ test_not_root(void **state)
 		assert_field(p, "CapPrm", NO_CAPS);
 	}
 	close(fd);
+}
+
+/*
+ * Issue 13: started by an account with supplementary groups, which only
+ * root could drop: the daemon says which stay, at start and from -t.
+ */
+static void
+test_not_root_groups(void **state)
+{
+	struct cst_daemon *d = *state;
+	const char *want = "privileges: not started as root: supplementary "
+	    "groups disk, shadow are kept (only root can drop them)";
+	const char *argv[] = { cst_binary(0), "-t", "-c", d->conf, NULL };
+	struct group *gr;
+	char *out, *err, groups[64];
+
+	cst_must_init(d);
+	cst_must_conf(d, NULL);
+	if ((gr = getgrnam("disk")) == NULL)
+		skip();
+	d->run_groups[0] = gr->gr_gid;
+	if ((gr = getgrnam("shadow")) == NULL)
+		skip();
+	d->run_groups[1] = gr->gr_gid;
+	d->run_uid = 65534;
+	d->run_gid = 65534;
+	d->run_groups[2] = 65534;	/* the primary one: not named */
+	d->run_ngroups = 3;
+	assert_int_equal(cst_exit_code(cst_run_as(d, argv, NULL, &out, &err,
+	    CST_WAIT_MS)), 0);
+	print_message("-t: %s", out);
+	assert_non_null(strstr(out, want));
+	free(out);
+	free(err);
+	cst_must_start(d, cst_binary(0), NULL, NULL, 2);
+	assert_int_equal(cst_log_wait(d, want, CST_WAIT_MS), 0);
+	/* They are there indeed: the warning is no false alarm. */
+	snprintf(groups, sizeof(groups), "%u %u 65534",
+	    (unsigned)d->run_groups[0], (unsigned)d->run_groups[1]);
+	assert_field(d->pid, "Groups", groups);
 }
 
 /* Listen config for two ports on both loopbacks. */
@@ -517,6 +558,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_master, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_session, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_not_root, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_not_root_groups, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_low_port, cst_setup,
 		    cst_teardown),
