@@ -505,13 +505,11 @@ test_landlock_alone(void **state)
 	probe_walls(d, env, out, sizeof(out));
 	assert_int_equal(cst_log_wait(d, "landlock: ", CST_WAIT_MS), 0);
 	abi = cst_log_read(d);
-	if (strstr(abi, "landlock: ABI ") == NULL) {
-		free(abi);
-		skip();		/* no Landlock in this kernel */
-	}
-	n = atoi(strstr(abi, "landlock: ABI ") + strlen("landlock: ABI "));
+	n = strstr(abi, "landlock: ABI ") == NULL ? 0 :
+	    atoi(strstr(abi, "landlock: ABI ") + strlen("landlock: ABI "));
 	free(abi);
-	assert_true(n >= 1);
+	if (n == 0)
+		skip();		/* no Landlock in this kernel */
 	assert_non_null(strstr(out, "open=EACCES creat=EACCES "));
 	if (n >= 4)
 		assert_non_null(strstr(out, "bind=EACCES connect=EACCES "));
