@@ -117,6 +117,8 @@ main(int argc, char **argv)
 	prv_lookup(&cfg, &ids);
 	check_readable(&ids, &cfg, 0);
 	sbx_init();
+	/* Sessions put on this Landlock layer; ll_restrict_main() is for the
+	 * privsep main process (today's master still reads files on reload). */
 	log_info("%s", ll_describe(err, sizeof(err)));
 	dmn_notify_init();
 	if (!o.foreground)
