@@ -2,8 +2,14 @@
 # install-deps.sh - install what building and testing caseserv needs on
 # Debian 12 (run as root).  The one place the package list lives: the
 # README's quick start and .ci/run both call it.
+#
+#   sh install-deps.sh         build and make check
+#   sh install-deps.sh cross   the aarch64 cross build (tests/cross/aarch64.sh):
+#                              the arm64 architecture, its compiler and the
+#                              :arm64 -dev packages (Multi-Arch: same, so
+#                              they sit beside the amd64 ones)
 set -e
-# The second line is for make fuzz and make analyze: clang with its
+# The last line is for make fuzz and make analyze: clang with its
 # sanitizer and libFuzzer runtimes (libclang-rt-14-dev is only recommended
 # by clang-14), llvm-symbolizer (llvm) for readable stack traces,
 # scan-build (clang-tools-14) and cppcheck; gcc brings -fanalyzer.
@@ -11,6 +17,12 @@ PKGS="build-essential autoconf automake pkg-config libconfig-dev libcap-ng-dev
 libseccomp-dev libcmocka-dev netcat-openbsd mandoc fail2ban
 systemd-container rsyslog iproute2 procps
 clang libclang-rt-14-dev llvm clang-tools-14 cppcheck"
+if [ "${1:-}" = cross ]; then
+	PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross file
+libconfig-dev:arm64 libcap-ng-dev:arm64 libseccomp-dev:arm64"
+	dpkg --print-foreign-architectures | grep -qx arm64 ||
+		{ dpkg --add-architecture arm64 && apt-get update -q; }
+fi
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

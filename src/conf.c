@@ -59,6 +59,7 @@ struct load {
 	const char	*path;
 	char		*err;
 	size_t		 errlen;
+	const struct clx_text *text;	/* maps lines back to their files */
 };
 
 static const struct name_value facility_names[] = {
@@ -124,6 +125,20 @@ static const struct cfg_key cfg_keys[] = {
 static int load_fail(struct load *, const config_setting_t *, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * Where line of the text libconfig parsed comes from: libconfig sees the
+ * @include files expanded in place (conflex.c), so the file and its line
+ * come from the lexer's map.
+ */
+static void
+source_of(const struct load *ld, int line, const char **file, int *fline)
+{
+	*file = ld->path;
+	*fline = line;
+	if (ld->text != NULL)
+		clx_where(ld->text, line, file, fline);
+}
+
 /* "FILE:LINE: message"; a setting from an @include names its own file. */
 static int
 load_fail(struct load *ld, const config_setting_t *s, const char *fmt, ...)
@@ -132,11 +147,8 @@ load_fail(struct load *ld, const config_setting_t *s, const char *fmt, ...)
 	int line = 0, n;
 	va_list ap;
 
-	if (s != NULL) {
-		if (config_setting_source_file(s) != NULL)
-			file = config_setting_source_file(s);
-		line = config_setting_source_line(s);
-	}
+	if (s != NULL)
+		source_of(ld, config_setting_source_line(s), &file, &line);
 	n = snprintf(ld->err, ld->errlen, "%s:%d: ", file, line);
 	va_start(ap, fmt);
 	if (n >= 0 && (size_t)n < ld->errlen)
@@ -372,10 +384,12 @@ set_listen_entry(struct load *ld, const config_setting_t *g,
     struct cfg_listen *l)
 {
 	const config_setting_t *m;
-	const char *name;
+	const char *name, *file;
 	int i, rc;
 
-	l->line = config_setting_source_line(g);
+	source_of(ld, config_setting_source_line(g), &file, &l->line);
+	if ((l->file = strdup(file)) == NULL)
+		return load_fail(ld, g, "%s", strerror(errno));
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
 		return load_fail(ld, g, "listen: expected a group "
 		    "{ host = ...; port = ...; }");
@@ -558,6 +572,7 @@ free_listen(const struct cfg_key *k, struct cfg *c)
 
 	for (i = 0; l != NULL && i < *COUNT(c, k); i++) {
 		free(l[i].host);
+		free(l[i].file);
 		free(l[i].port);
 	}
 	free(l);
@@ -656,17 +671,23 @@ parse(struct load *ld, struct clx_text *t, struct cfg *c)
 	config_t lc;
 	int rc = -1;
 
+	const char *file;
+	int line;
+
 	config_init(&lc);
 	/* An int where a string is wanted is an error, never converted. */
 	config_set_options(&lc, config_get_options(&lc) &
 	    ~CONFIG_OPTION_AUTOCONVERT);
-	if (clx_include_dir(t) != NULL)
-		config_set_include_dir(&lc, clx_include_dir(t));
-	if (config_read_string(&lc, clx_source(t)) != CONFIG_TRUE)
-		snprintf(ld->err, ld->errlen, "%s:%d: %s",
-		    config_error_file(&lc) != NULL ? config_error_file(&lc) :
-		    ld->path, config_error_line(&lc), config_error_text(&lc));
-	else if ((c->path = strdup(ld->path)) == NULL)
+	/* SECURITY: the text holds no @include (conflex.c expanded them from
+	 * the descriptors it vetted): libconfig opens no file.  Should a
+	 * directive ever slip through, it is looked for where nothing is. */
+	config_set_include_dir(&lc, "/nonexistent/caseserv-include-expanded");
+	ld->text = t;
+	if (config_read_string(&lc, clx_source(t)) != CONFIG_TRUE) {
+		source_of(ld, config_error_line(&lc), &file, &line);
+		snprintf(ld->err, ld->errlen, "%s:%d: %s", file, line,
+		    config_error_text(&lc));
+	} else if ((c->path = strdup(ld->path)) == NULL)
 		load_fail(ld, NULL, "%s", strerror(errno));
 	else if (list_files(ld, t, c) == -1)
 		load_fail(ld, NULL, "%s", strerror(errno));

@@ -19,7 +19,8 @@
 struct cfg_listen {
 	char	*host;		/* NULL: both wildcards ("*" is stored as NULL) */
 	char	*port;		/* decimal number or service name */
-	int	 line;		/* line of the entry, for messages */
+	char	*file;		/* file and line of the entry, for messages */
+	int	 line;
 };
 
 struct cfg {

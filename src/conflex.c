@@ -12,8 +12,13 @@
  * N-th literal; clx_map() checks each pair against the value libconfig
  * made of it, and an integer that cannot be matched is an error.
  *
- * The lexer reads the @include files itself, before libconfig does, so
- * that libconfig only ever opens files that have been vetted.
+ * The lexer also expands every @include itself: each file is read from
+ * the descriptor that was vetted (a regular file), and libconfig parses
+ * one text and opens no file at all, so a file swapped for another (a
+ * symbolic link to /etc/shadow, a FIFO) between the check and the read
+ * cannot be read.  libconfig 1.5 has no include hook (config_set_include_
+ * func came with 1.7).  A table of segments maps each line of the
+ * expanded text back to its file and line, for FILE:LINE messages.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -36,6 +41,7 @@
 #define CLX_QUOTEMAX	64		/* characters of a literal in a message */
 #define CLX_MAXDEPTH	10		/* libconfig 1.5's @include nesting */
 #define CLX_MAXINCLUDES	256		/* @include files read, in all */
+#define CLX_MAXTEXT	(16 * 1024 * 1024)	/* expanded, in all */
 
 /* One integer literal of the text, in document order. */
 struct lit {
@@ -44,15 +50,26 @@ struct lit {
 	char		*big;		/* NULL, or a literal beyond 64 bits */
 };
 
+/* From line out_line of the expanded text on: file's line, line on. */
+struct seg {
+	int		 out_line;
+	char		*file;		/* as messages name it */
+	int		 line;
+};
+
 struct clx_text {
 	char		*text;		/* the main file */
-	char		*incdir;	/* libconfig's @include directory */
+	char		*incdir;	/* where @include names are looked for */
 	struct lit	*lit;		/* the text's integer literals */
 	size_t		 nlit, maxlit;
 	int		 nincl;		/* @include files read */
 	char		**files;	/* their paths, as opened */
 	size_t		 nfiles;
-	int		 stop;		/* an @include libconfig will refuse */
+	char		*out;		/* the expanded text, for libconfig */
+	size_t		 outlen, outcap;
+	int		 out_line;	/* the line the end of out is on */
+	struct seg	*seg;		/* ascending out_line */
+	size_t		 nseg;
 	const char	*path;		/* these three during clx_scan() only */
 	char		*err;
 	size_t		 errlen;
@@ -337,15 +354,15 @@ read_file(struct clx_text *t)
 }
 
 /*
- * An @include file, read before libconfig opens it.  SECURITY: libconfig
- * 1.5 exits the process ("input in flex scanner failed") on an @include
- * of a directory, and would block on a FIFO: on SIGHUP either would kill
- * or hang the running daemon, so only a regular file gets through.  A
- * file that cannot be opened at all is left to libconfig, which reports
- * it at the line of the directive.
+ * An @include file.  SECURITY: only a regular file gets through (a FIFO
+ * would hang a reload, a directory used to make libconfig 1.5 exit the
+ * process), and what is read is read from the descriptor that was
+ * checked; nothing opens the name again.  A file that cannot be opened at
+ * all is reported at the line of the directive (at).
  */
 static char *
-read_include(struct clx_text *t, const char *path, const char *name)
+read_include(struct clx_text *t, const char *path, const char *name,
+    const char *file, int at)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -354,7 +371,8 @@ read_include(struct clx_text *t, const char *path, const char *name)
 
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) ==
 	    -1) {
-		t->stop = 1;
+		fail_at(t, file, at, "cannot open include file '%s': %s", name,
+		    strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1)
@@ -405,16 +423,77 @@ add_file(struct clx_text *t, const char *path)
 	return 0;
 }
 
+/* ---- the expanded text and its map -------------------------------------- */
+
+/* Append len bytes of p to the expanded text (file names the error). */
+static int
+out_add(struct clx_text *t, const char *file, const char *p, size_t len)
+{
+	size_t cap;
+	char *o;
+
+	if (t->outlen + len + 1 > t->outcap) {
+		if (t->outlen + len + 1 > CLX_MAXTEXT)
+			return fail_at(t, file, 0, "cannot read: more than %d MiB "
+			    "with the @include files", CLX_MAXTEXT >> 20);
+		cap = t->outcap > 0 ? t->outcap : 4096;
+		while (cap < t->outlen + len + 1)
+			cap *= 2;
+		if ((o = realloc(t->out, cap)) == NULL)
+			return fail_at(t, file, 0, "cannot read: %s",
+			    strerror(errno));
+		t->out = o;
+		t->outcap = cap;
+	}
+	memcpy(t->out + t->outlen, p, len);
+	t->outlen += len;
+	t->out[t->outlen] = '\0';
+	for (size_t i = 0; i < len; i++)
+		t->out_line += p[i] == '\n';
+	return 0;
+}
+
+/* From the current line of the expanded text on, lines of file from line. */
+static int
+seg_add(struct clx_text *t, const char *file, int line)
+{
+	struct seg *s;
+
+	if ((s = reallocarray(t->seg, t->nseg + 1, sizeof(*s))) == NULL)
+		return fail_at(t, file, 0, "cannot read: %s", strerror(errno));
+	t->seg = s;
+	s += t->nseg;
+	if ((s->file = strdup(file)) == NULL)
+		return fail_at(t, file, 0, "cannot read: %s", strerror(errno));
+	s->out_line = t->out_line;
+	s->line = line;
+	t->nseg++;
+	return 0;
+}
+
+/*
+ * After the closing quote only blanks and a comment may follow: the rest
+ * of the line comes after the included text in the expanded one, where
+ * another directive would be at the start of a line, and libconfig would
+ * open it.
+ */
+static int
+rest_of_line_ok(const char *p)
+{
+	p += strspn(p, " \t\r");
+	return *p == '\0' || *p == '\n' || *p == '#' ||
+	    (p[0] == '/' && (p[1] == '/' || p[1] == '*'));
+}
+
 /* ---- the literals, @include files expanded ------------------------------- */
 
 static int lex_text(struct clx_text *, const char *, const char *, int);
 
 /*
  * The @include directive at p (past its opening quote), in file, read as
- * libconfig reads it: the name under libconfig's include directory, even
- * from an included file.  Returns the text after it, or NULL on error.
- * Where libconfig will refuse the directive, t->stop ends the lexing and
- * libconfig reports it.
+ * libconfig reads it (the name under the main file's directory, even from
+ * an included file) and expanded in its place.  Returns the text after
+ * it, or NULL on error.
  */
 static const char *
 lex_include(struct clx_text *t, const char *file, const char *text,
@@ -422,57 +501,67 @@ lex_include(struct clx_text *t, const char *file, const char *text,
 {
 	char name[PATH_MAX], path[2 * PATH_MAX], *buf;
 	const char *end;
-	int toolong = 0, rc;
+	int toolong = 0, rc, at = line_of(text, p);
 
 	if ((end = include_name(p, name, sizeof(name), &toolong)) == NULL) {
-		fail_at(t, file, line_of(text, p), "unterminated @include");
+		fail_at(t, file, at, "unterminated @include");
 		return NULL;
 	}
-	if (depth >= CLX_MAXDEPTH || toolong) {
-		t->stop = 1;
-		return end;
+	if (toolong || depth >= CLX_MAXDEPTH || !rest_of_line_ok(end)) {
+		fail_at(t, file, at, "@include: %s", toolong ? "file name too "
+		    "long" : depth >= CLX_MAXDEPTH ? "nested more than 10 deep" :
+		    "only a comment may follow on its line");
+		return NULL;
 	}
 	/* SECURITY: bounded, so that nested @includes cannot multiply. */
 	if (++t->nincl > CLX_MAXINCLUDES) {
-		fail_at(t, file, line_of(text, p), "@include: more than %d "
-		    "files", CLX_MAXINCLUDES);
+		fail_at(t, file, at, "@include: more than %d files",
+		    CLX_MAXINCLUDES);
 		return NULL;
 	}
 	snprintf(path, sizeof(path), "%s%s%s", t->incdir != NULL ?
 	    t->incdir : "", t->incdir != NULL ? "/" : "", name);
-	if ((buf = read_include(t, path, name)) == NULL)
-		return t->stop ? end : NULL;
-	if (add_file(t, path) == -1) {
-		free(buf);
+	if ((buf = read_include(t, path, name, file, at)) == NULL)
 		return NULL;
-	}
-	rc = lex_text(t, name, buf, depth + 1);
+	rc = add_file(t, path);
+	if (rc == 0)
+		rc = seg_add(t, name, 1);
+	if (rc == 0)
+		rc = lex_text(t, name, buf, depth + 1);
+	/* The rest of the directive's line on a line of its own. */
+	if (rc == 0 && t->outlen > 0 && t->out[t->outlen - 1] != '\n')
+		rc = out_add(t, name, "\n", 1);
+	if (rc == 0)
+		rc = seg_add(t, file, at);
 	free(buf);
 	return rc == -1 ? NULL : end;
 }
 
 /*
- * Record every integer literal of text, the text of file, in order.
+ * Record every integer literal of text, the text of file, in order, and
+ * copy it to the expanded text with its @include directives expanded.
  *
- * SECURITY: libconfig 1.5 takes the end of a file inside a comment, a
- * string or an @include name for the end of the configuration, silently
- * (an unclosed comment before a deny list drops the list), and carries
- * that state into the file that included it, where the rest is dropped
- * too or read as the name of a file to include, one never vetted.  So
- * each of the three must end in the file it starts in.
+ * SECURITY: libconfig 1.5 takes the end of its text inside a comment or a
+ * string for the end of the configuration, silently (an unclosed comment
+ * before a deny list drops the list); in the expanded text, one left open
+ * in an included file would swallow the rest of the including one.  So
+ * each must end in the file it starts in.
  */
 static int
 lex_text(struct clx_text *t, const char *file, const char *text, int depth)
 {
-	const char *p = text, *q;
+	const char *p = text, *q, *copied = text;
 	enum lit_kind kind;
 	size_t n;
 
-	while (*p != '\0' && !t->stop) {
+	while (*p != '\0') {
 		if ((p == text || p[-1] == '\n') && (n = include_len(p)) > 0) {
+			if (out_add(t, file, copied, (size_t)(p - copied)) == -1)
+				return -1;
 			p = lex_include(t, file, text, p + n, depth);
 			if (p == NULL)
 				return -1;
+			copied = p;
 		} else if (p[0] == '/' && p[1] == '*') {
 			if ((q = strstr(p + 2, "*/")) == NULL)
 				return fail_at(t, file, line_of(text, p),
@@ -496,7 +585,7 @@ lex_text(struct clx_text *t, const char *file, const char *text, int depth)
 			p += n;
 		}
 	}
-	return 0;
+	return out_add(t, file, copied, (size_t)(p - copied));
 }
 
 /* ---- matching the parsed tree -------------------------------------------- */
@@ -546,7 +635,7 @@ clx_map(struct clx_text *t, config_setting_t *root)
 {
 	size_t next = 0;
 
-	if (t->stop || map_setting(t, root, &next, 0) == -1 ||
+	if (map_setting(t, root, &next, 0) == -1 ||
 	    next != t->nlit)
 		return -1;
 	next = 0;
@@ -585,8 +674,9 @@ clx_scan(const char *path, char *err, size_t errlen)
 	t->path = path;
 	t->err = err;
 	t->errlen = errlen;
+	t->out_line = 1;
 	if ((t->text = read_file(t)) == NULL || set_include_dir(t) == -1 ||
-	    lex_text(t, path, t->text, 0) == -1) {
+	    seg_add(t, path, 1) == -1 || lex_text(t, path, t->text, 0) == -1) {
 		clx_free(t);
 		return NULL;
 	}
@@ -599,7 +689,19 @@ clx_scan(const char *path, char *err, size_t errlen)
 const char *
 clx_source(const struct clx_text *t)
 {
-	return t->text;
+	return t->out;
+}
+
+void
+clx_where(const struct clx_text *t, int line, const char **file, int *fline)
+{
+	size_t i = t->nseg;
+
+	/* The last segment that starts at or before line. */
+	while (i > 1 && t->seg[i - 1].out_line > line)
+		i--;
+	*file = t->seg[i - 1].file;
+	*fline = line <= 0 ? 0 : t->seg[i - 1].line + line - t->seg[i - 1].out_line;
 }
 
 const char *
@@ -630,6 +732,10 @@ clx_free(struct clx_text *t)
 	for (i = 0; i < t->nfiles; i++)
 		free(t->files[i]);
 	free(t->files);
+	for (i = 0; i < t->nseg; i++)
+		free(t->seg[i].file);
+	free(t->seg);
+	free(t->out);
 	lits_free(t);
 	free(t->text);
 	free(t->incdir);

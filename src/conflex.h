@@ -15,14 +15,18 @@
 struct clx_text;
 
 /*
- * Read path and the @include files it names, and record their integer
- * literals.  On failure returns NULL and writes "FILE:LINE: message" to
- * err.  An @include that libconfig will refuse is left to libconfig.
+ * Read path and the @include files it names, each from the descriptor
+ * that was checked, and record their integer literals.  On failure
+ * returns NULL and writes "FILE:LINE: message" to err.
  */
 struct clx_text *clx_scan(const char *path, char *err, size_t errlen);
-/* The text of path, for libconfig to parse. */
+/* The text of path with every @include expanded, for libconfig to parse:
+ * it holds no @include directive, so libconfig opens no file. */
 const char *clx_source(const struct clx_text *);
-/* Where libconfig must look for @include files; NULL: the cwd. */
+/* Line (from 1; 0: none) of clx_source(): the file and its own line. */
+void clx_where(const struct clx_text *, int line, const char **file,
+    int *fline);
+/* Where @include names are looked for: path's directory; NULL: the cwd. */
 const char *clx_include_dir(const struct clx_text *);
 /*
  * Tie every integer setting under root, parsed from clx_source(), to its

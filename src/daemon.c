@@ -156,45 +156,91 @@ pidfile_holder(int fd)
 	return 0;
 }
 
+/* Why a file found at pid_path is not ours to write (pidfile_lock). */
+enum { PF_LOCKED = 1, PF_BUSY = 0, PF_ERRNO = -1, PF_NOTREG = -2,
+    PF_OWNER = -3, PF_LINKS = -4 };
+
 /*
- * Open and lock the file at pid_path.  1: locked, 0: another instance
- * holds it (fd returned for pidfile_holder), -1: error in errno, -2: not
- * a regular file.  The lock only
+ * SECURITY: the file we truncate and write as root must be one we (or a
+ * previous instance) made: a regular file (no FIFO, device or directory),
+ * owned by us or by the run user it is handed to, and with no other name
+ * (a hard link planted in a shared directory would make us overwrite its
+ * other name's contents).
+ */
+static int
+pidfile_vet(const struct stat *st, uid_t run_uid)
+{
+	if (!S_ISREG(st->st_mode))
+		return PF_NOTREG;
+	if (st->st_uid != geteuid() && st->st_uid != run_uid)
+		return PF_OWNER;
+	if (st->st_nlink != 1)
+		return PF_LINKS;
+	return 0;
+}
+
+/*
+ * Open and lock the file at pid_path: PF_LOCKED; PF_BUSY, another
+ * instance holds it (fd returned for pidfile_holder); PF_ERRNO; or why
+ * the file is refused (pidfile_vet; *st says what it is).  The lock only
  * counts if the path still names the locked file: an exiting instance may
  * have unlinked it between our open and our lock.
  */
 static int
-pidfile_lock(int *fdp)
+pidfile_lock(int *fdp, uid_t run_uid, struct stat *fst)
 {
 	struct flock	 fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	struct stat	 fst, pst;
-	int		 fd, try;
+	struct stat	 pst;
+	int		 fd, try, rc;
 
 	for (try = 0; try < PIDFILE_TRIES; try++) {
 		/*
-		 * SECURITY: O_NOFOLLOW and the regular-file check stop a
-		 * symlink or FIFO planted in a shared directory; O_NONBLOCK
-		 * keeps a FIFO from hanging the open.
+		 * SECURITY: O_NOFOLLOW and pidfile_vet() stop a symlink,
+		 * FIFO or hard link planted in a shared directory;
+		 * O_NONBLOCK keeps a FIFO from hanging the open.
 		 */
 		fd = open(pid_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 		    O_NOCTTY | O_NONBLOCK, 0644);
 		if (fd == -1)
-			return -1;
+			return errno == ELOOP ? PF_NOTREG : PF_ERRNO;
 		*fdp = fd;
-		if (fstat(fd, &fst) == -1)
-			return -1;
-		if (!S_ISREG(fst.st_mode))
-			return -2;
+		if (fstat(fd, fst) == -1)
+			return PF_ERRNO;
+		if ((rc = pidfile_vet(fst, run_uid)) != 0)
+			return rc;
 		if (fcntl(fd, F_SETLK, &fl) == -1)
-			return (errno == EAGAIN || errno == EACCES) ? 0 : -1;
-		if (stat(pid_path, &pst) == 0 && pst.st_dev == fst.st_dev &&
-		    pst.st_ino == fst.st_ino)
-			return 1;
+			return (errno == EAGAIN || errno == EACCES) ? PF_BUSY :
+			    PF_ERRNO;
+		if (stat(pid_path, &pst) == 0 && pst.st_dev == fst->st_dev &&
+		    pst.st_ino == fst->st_ino)
+			return PF_LOCKED;
 		close(fd);
 		*fdp = -1;
 	}
 	errno = EAGAIN;
-	return -1;
+	return PF_ERRNO;
+}
+
+/*
+ * A directory others may write and that is not sticky lets them rename
+ * or remove the pidfile and put their own in its place (which the checks
+ * above then refuse, so the daemon could not start): said once, at start.
+ */
+static void
+pidfile_dir_check(void)
+{
+	char		 dir[PATH_MAX], *slash;
+	struct stat	 st;
+
+	snprintf(dir, sizeof(dir), "%s", pid_path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash[slash == dir] = '\0';
+	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) &&
+	    !(st.st_mode & S_ISVTX))
+		log_warnx("pidfile: %s: directory writable by others and not "
+		    "sticky: anyone can replace the pidfile", dir);
 }
 
 static int
@@ -210,10 +256,36 @@ pidfile_write(int fd)
 	return fchmod(fd, 0644);
 }
 
-int
-dmn_pidfile_open(const char *path, char *err, size_t errlen)
+/* The message for a refused file or a failed open. */
+static void
+pidfile_error(int r, const struct stat *st, uid_t run_uid, char *err,
+    size_t errlen)
 {
-	int	 fd = -1, r;
+	int e = errno, n = snprintf(err, errlen, "pidfile: %s: ", pid_path);
+
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	err += n;
+	errlen -= (size_t)n;
+	if (r == PF_NOTREG)
+		snprintf(err, errlen, "not a regular file");
+	else if (r == PF_OWNER && geteuid() != 0)
+		snprintf(err, errlen, "owned by uid %u, not uid %u",
+		    (unsigned)st->st_uid, (unsigned)geteuid());
+	else if (r == PF_OWNER)
+		snprintf(err, errlen, "owned by uid %u, not root or the run "
+		    "user (uid %u)", (unsigned)st->st_uid, (unsigned)run_uid);
+	else if (r == PF_LINKS)
+		snprintf(err, errlen, "has %lu links", (unsigned long)st->st_nlink);
+	else
+		snprintf(err, errlen, "%s", strerror(e));
+}
+
+int
+dmn_pidfile_open(const char *path, uid_t run_uid, char *err, size_t errlen)
+{
+	struct stat	 st;
+	int		 fd = -1, r;
 
 	if (strlen(path) >= sizeof(pid_path)) {
 		snprintf(err, errlen, "pidfile: %s: %s", path,
@@ -221,18 +293,17 @@ dmn_pidfile_open(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	strcpy(pid_path, path);
-	r = pidfile_lock(&fd);
-	if (r == 0)
+	pidfile_dir_check();
+	r = pidfile_lock(&fd, run_uid, &st);
+	if (r == PF_BUSY)
 		snprintf(err, errlen, "pidfile: %s: already running as pid %ld",
 		    path, pidfile_holder(fd));
-	else if (r == -2)
-		snprintf(err, errlen, "pidfile: %s: not a regular file", path);
-	else if (r == 1 && ftruncate(fd, 0) == 0) {
+	else if (r == PF_LOCKED && ftruncate(fd, 0) == 0) {
 		/* No stale pid meanwhile; ours is written once listening. */
 		pid_fd = fd;	/* kept open: the lock lives with it */
 		return 0;
 	} else
-		snprintf(err, errlen, "pidfile: %s: %s", path, strerror(errno));
+		pidfile_error(r, &st, run_uid, err, errlen);
 	if (fd != -1)
 		close(fd);
 	pid_path[0] = '\0';

@@ -24,10 +24,14 @@ void dmn_clean_fds(int keep);
 void dmn_detach(void);
 /*
  * Create and lock the pidfile, before binding, so that a second instance
- * is told which pid runs.  Returns 0, or -1 with err set (the message
- * names the running pid when another instance holds the lock).
+ * is told which pid runs.  An existing file must be a regular file (not
+ * followed if a link) with one name, owned by us or by run_uid (the user
+ * it is handed to, who may have left it behind).  Returns 0, or -1 with
+ * err set (the message names the running pid when another instance holds
+ * the lock).  Warns when others may write its directory (not sticky).
  */
-int dmn_pidfile_open(const char *path, char *err, size_t errlen);
+int dmn_pidfile_open(const char *path, uid_t run_uid, char *err,
+    size_t errlen);
 /* Once listening: write our pid into it (nothing without a pidfile). */
 int dmn_pidfile_write(char *err, size_t errlen);
 /* Hand the pidfile to the account the daemon drops to, so it can remove it. */

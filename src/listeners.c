@@ -199,8 +199,8 @@ lsn_reconcile(struct lsn_set *set, const struct cfg *cfg, char *err,
 		if (rc == 0)
 			continue;
 		/* SPEC: a configuration's fault is reported FILE:LINE: ... */
-		snprintf(err, errlen, "%s:%d: %s", cfg->path,
-		    cfg->listen[i].line, why);
+		snprintf(err, errlen, "%s:%d: %s", cfg->listen[i].file != NULL ?
+		    cfg->listen[i].file : cfg->path, cfg->listen[i].line, why);
 		if (rc == -2)
 			*status = EX_CONFIG;
 		goto fail;

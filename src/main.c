@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "inetd.h"
+#include "landlock.h"
 #include "listeners.h"
 #include "log.h"
 #include "options.h"
@@ -56,8 +57,14 @@ check_only(const struct options *o, const struct cfg *cfg)
 		fprintf(stderr, "%s\n", err);
 		return EX_OSERR;
 	}
-	if (o->dump)
+	if (o->dump) {
 		cfg_dump(cfg, stdout);
+		return EX_OK;
+	}
+	/* -t: what start-up would put in force, and what it would warn of. */
+	printf("%s\n", ll_describe(err, sizeof(err)));
+	if (prv_groups_kept(err, sizeof(err)))
+		printf("%s\n", err);
 	return EX_OK;
 }
 
@@ -110,6 +117,9 @@ main(int argc, char **argv)
 	prv_lookup(&cfg, &ids);
 	check_readable(&ids, &cfg, 0);
 	sbx_init();
+	/* Sessions put on this Landlock layer; ll_restrict_main() is for the
+	 * privsep main process (today's master still reads files on reload). */
+	log_info("%s", ll_describe(err, sizeof(err)));
 	dmn_notify_init();
 	if (!o.foreground)
 		dmn_detach();
@@ -117,7 +127,7 @@ main(int argc, char **argv)
 	/* The pidfile's lock first: a second instance names the running
 	 * one rather than failing on its busy port. */
 	if (cfg.pidfile != NULL) {
-		if (dmn_pidfile_open(cfg.pidfile, err, sizeof(err)) == -1)
+		if (dmn_pidfile_open(cfg.pidfile, ids.uid, err, sizeof(err)) == -1)
 			fatalx(EX_OSERR, "%s", err);
 		/* A start that fails from here on leaves no stale pidfile. */
 		atexit(dmn_pidfile_remove);

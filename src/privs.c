@@ -45,12 +45,61 @@ lookup_group(const char *name, gid_t *gid)
 	*gid = gr->gr_gid;
 }
 
+/* The names of the supplementary groups other than the primary one,
+ * ", "-separated, into names; how many. */
+static int
+extra_groups(char *names, size_t len)
+{
+	gid_t *groups;
+	struct group *gr;
+	size_t used = 0;
+	int n, kept = 0;
+
+	names[0] = '\0';
+	if ((n = getgroups(0, NULL)) <= 0 ||
+	    (groups = calloc((size_t)n, sizeof(*groups))) == NULL)
+		return 0;
+	if ((n = getgroups(n, groups)) <= 0) {
+		free(groups);
+		return 0;
+	}
+	for (int i = 0; i < n && used < len; i++) {
+		/* The primary group is no extra: it stays in any case. */
+		if (groups[i] == getegid())
+			continue;
+		if ((gr = getgrgid(groups[i])) != NULL)
+			used += (size_t)snprintf(names + used, len - used, "%s%s",
+			    kept ? ", " : "", gr->gr_name);
+		else
+			used += (size_t)snprintf(names + used, len - used, "%s%u",
+			    kept ? ", " : "", (unsigned)groups[i]);
+		kept++;
+	}
+	free(groups);
+	return kept;
+}
+
+int
+prv_groups_kept(char *buf, size_t len)
+{
+	char names[512];
+	int n;
+
+	if (geteuid() == 0 || (n = extra_groups(names, sizeof(names))) == 0)
+		return 0;
+	snprintf(buf, len, "privileges: not started as root: supplementary "
+	    "group%s %s %s kept (only root can drop them)", n > 1 ? "s" : "",
+	    names, n > 1 ? "are" : "is");
+	return 1;
+}
+
 /* Not root: the invoking account stays; say so, since the file asked
  * for another one. */
 static void
 lookup_self(const struct cfg *cfg, struct prv_ids *ids)
 {
 	struct passwd *pw;
+	char line[640];
 
 	ids->as_root = 0;
 	ids->uid = getuid();
@@ -62,6 +111,10 @@ lookup_self(const struct cfg *cfg, struct prv_ids *ids)
 	log_notice("privileges: not started as root: running as %s "
 	    "(uid %u, gid %u), not as user %s", ids->user, (unsigned)ids->uid,
 	    (unsigned)ids->gid, cfg->user != NULL ? cfg->user : "?");
+	/* SECURITY: setgroups() needs CAP_SETGID: what the account's groups
+	 * may read or write, the daemon still may. */
+	if (prv_groups_kept(line, sizeof(line)))
+		log_warnx("%s", line);
 }
 
 void

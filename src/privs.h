@@ -22,6 +22,13 @@ struct prv_ids {
  */
 void prv_lookup(const struct cfg *cfg, struct prv_ids *ids);
 /*
+ * Not started as root, with supplementary groups besides the primary one
+ * (which only root can drop): 1 and the warning in buf ("privileges: not
+ * started as root: supplementary groups disk, shadow are kept (only root
+ * can drop them)"); else 0.
+ */
+int prv_groups_kept(char *buf, size_t len);
+/*
  * Started as root: can the run user open each of files (what a reload
  * reads again)?  Checked in a short-lived child that takes the user's ids
  * as the drop will.  0; or -1 with "FILE: not readable by user U (reload

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "landlock.h"
 #include "privs.h"
 #include "proctitle.h"
 #include "report.h"
@@ -47,6 +48,7 @@ static volatile sig_atomic_t ses_finishing;
 static sigset_t ses_open_mask;		/* inside ppoll: SIGTERM comes in */
 #ifdef CASESERV_TEST_HOOKS
 static int ses_break_sandbox;
+static int ses_probe_walls;
 #endif
 
 static const char *const ses_reasons[SES_NREASONS] = {
@@ -180,6 +182,52 @@ ses_signals(void)
 }
 
 /*
+ * RLIMIT_NOFILE cannot be 0 in a session: poll() refuses to watch more
+ * descriptors than it allows (EINVAL).  At 1 a new descriptor could only
+ * be number 0, so the report socket moves there when 0 is free.
+ */
+static int
+ses_take_fd0(const struct ses_conn *c)
+{
+	if (c->rfd == 0 || c->wfd == 0 || c->report_fd == 0)
+		return 0;
+	if (dup2(c->report_fd, 0) == -1 || close(c->report_fd) == -1)
+		return -1;
+	ses_report_fd = 0;
+	return 0;
+}
+
+/*
+ * As OpenSSH's sandboxes do: even a call the filter allows cannot fork
+ * (RLIMIT_NPROC; the session has no capability to exceed it), make a new
+ * descriptor (RLIMIT_NOFILE, with descriptor 0 taken: see above; the ones
+ * it holds stay usable) or grow a file (RLIMIT_FSIZE).  The hard limits
+ * too, so that they can never be raised again.
+ */
+static int
+ses_zero_limits(void)
+{
+	static const struct {
+		int		resource;
+		struct rlimit	lim;
+	} limits[] = {
+		{ RLIMIT_NPROC, { 0, 0 } },
+		{ RLIMIT_NOFILE, { 1, 1 } },
+		{ RLIMIT_FSIZE, { 0, 0 } },
+	};
+
+#ifdef CASESERV_TEST_HOOKS
+	/* The test daemon: CASESERV_TEST_NO_RLIMITS=1 takes this wall down. */
+	if (getenv("CASESERV_TEST_NO_RLIMITS") != NULL)
+		return 0;
+#endif
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (setrlimit(limits[i].resource, &limits[i].lim) == -1)
+			return -1;
+	return 0;
+}
+
+/*
  * SECURITY: the whole path from fork() to the first read() of client
  * data.  Any failure ends the session before it has seen a byte.
  */
@@ -196,7 +244,8 @@ ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 	if (ses_signals() == -1)
 		return -1;
 	/* SECURITY: no listener, no other client, no log socket in here. */
-	if (ses_close_others(keep, c->rfd == c->wfd ? 2 : 3) == -1)
+	if (ses_close_others(keep, c->rfd == c->wfd ? 2 : 3) == -1 ||
+	    ses_take_fd0(c) == -1)
 		return -1;
 	/* SECURITY: a killed session must not dump client data to disk. */
 	if (setrlimit(RLIMIT_CORE, &no_core) == -1)
@@ -209,6 +258,13 @@ ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 		return -1;
 	/* SECURITY: no capability, in any set. */
 	if (prv_drop_session() == -1)
+		return -1;
+	/* SECURITY: no file, no TCP bind or connect (Landlock, where the
+	 * kernel has it); made while a ruleset descriptor can still be. */
+	if (ll_restrict_session() == -1)
+		return -1;
+	/* SECURITY: no new process, descriptor or file byte. */
+	if (ses_zero_limits() == -1)
 		return -1;
 	/* SECURITY: from here on, only the loop's system calls. */
 	return sbx_enter_session(ses_on_violation);
@@ -297,6 +353,64 @@ ses_write_all(int fd, const unsigned char *buf, size_t len,
 	return 0;
 }
 
+#ifdef CASESERV_TEST_HOOKS
+/* "ok", or the name of errno, for a probe that returned rc. */
+static const char *
+ses_probe_result(int rc)
+{
+	const char *name = rc == -1 ? strerrorname_np(errno) : "ok";
+
+	return name != NULL ? name : "?";
+}
+
+/*
+ * The test daemon's look at its walls from inside (CASESERV_TEST_PROBE_
+ * WALLS=1): each act a session must not manage, and what it got, sent in
+ * place of the echo.  With seccomp on, the first one is the end of it.
+ */
+static int
+ses_probe(const struct ses_conn *c, const struct ses_params *p, int64_t start,
+    int64_t *last)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char out[256];
+	const char *r[5];
+	int fd, rc;
+	pid_t pid;
+
+	fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	r[0] = ses_probe_result(fd);
+	if (fd != -1)
+		close(fd);
+	fd = open("/tmp/caseserv-probe", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600);
+	r[1] = ses_probe_result(fd);
+	if (fd != -1)
+		close(fd);
+	/* An address of this host: the one the client reached us on. */
+	rc = getsockname(c->rfd, (struct sockaddr *)&ss, &sl);
+	fd = rc == -1 ? -1 : socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	r[3] = ses_probe_result(fd == -1 ? -1 :
+	    connect(fd, (struct sockaddr *)&ss, sl));
+	if (fd != -1)
+		close(fd);
+	((struct sockaddr_in *)&ss)->sin_port = 0;	/* same offset in v6 */
+	fd = rc == -1 ? -1 : socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	r[2] = ses_probe_result(fd == -1 ? -1 :
+	    bind(fd, (struct sockaddr *)&ss, sl));
+	if (fd != -1)
+		close(fd);
+	if ((pid = fork()) == 0)
+		_exit(0);
+	r[4] = ses_probe_result(pid == -1 ? -1 : 0);
+	snprintf(out, sizeof(out), "open=%s creat=%s bind=%s connect=%s "
+	    "fork=%s\n", r[0], r[1], r[2], r[3], r[4]);
+	return ses_write_all(c->wfd, (const unsigned char *)out, strlen(out), p,
+	    start, last);
+}
+#endif
+
 /* Read one chunk (at most max bytes), toggle it, send it back. */
 static int
 ses_echo(const struct ses_conn *c, size_t max, const struct ses_params *p,
@@ -314,6 +428,8 @@ ses_echo(const struct ses_conn *c, size_t max, const struct ses_params *p,
 #ifdef CASESERV_TEST_HOOKS
 	if (ses_break_sandbox)
 		(void)open("/etc/passwd", O_RDONLY);
+	if (ses_probe_walls)
+		return ses_probe(c, p, start, last);
 #endif
 	tgl_apply(ses_buf, (size_t)n);
 	return ses_write_all(c->wfd, ses_buf, (size_t)n, p, start, last);
@@ -407,6 +523,7 @@ ses_run(const struct ses_conn *c, const struct ses_params *p)
 	ses_report_fd = c->report_fd;
 #ifdef CASESERV_TEST_HOOKS
 	ses_break_sandbox = getenv("CASESERV_TEST_SANDBOX_BREAK") != NULL;
+	ses_probe_walls = getenv("CASESERV_TEST_PROBE_WALLS") != NULL;
 #endif
 	if (ses_lock_down(c, p) == -1) {
 		ses_report(SES_ERROR);

@@ -529,7 +529,8 @@ test_check_unreadable(void **state)
 	    "nobody (reload would fail)", CST_WAIT_MS), 0);
 }
 
-/* A pidfile in a directory the dropped daemon may write. */
+/* A pidfile in a directory the dropped daemon may write: shared as /tmp
+ * is, so sticky (else the daemon warns that anyone can replace it). */
 static void
 pidfile_path(struct cst_daemon *d, char *buf, size_t len)
 {
@@ -537,7 +538,7 @@ pidfile_path(struct cst_daemon *d, char *buf, size_t len)
 
 	snprintf(rundir, sizeof(rundir), "%s/run", d->dir);
 	assert_int_equal(mkdir(rundir, 0777), 0);
-	assert_int_equal(chmod(rundir, 0777), 0);
+	assert_int_equal(chmod(rundir, 01777), 0);
 	snprintf(buf, len, "%s/caseserv.pid", rundir);
 }
 
@@ -572,6 +573,71 @@ test_port_in_use(void **state)
 	close(fd);
 	/* A daemon that never listened leaves no (stale) pidfile. */
 	assert_int_equal(access(pidfile, F_OK), -1);
+}
+
+/* Start with pidfile; it must fail with 71 and want in its one line. */
+static void
+assert_pidfile_refused(struct cst_daemon *d, const char *pidfile,
+    const char *want)
+{
+	char line[CST_PATHLEN + 128], *err;
+
+	port_conf(d, pidfile);
+	assert_int_equal(run(d, NULL, &err, "-f", "-e", "-c", d->conf), 71);
+	print_message("stderr: %s", err);
+	snprintf(line, sizeof(line), "pidfile: %s: %s", pidfile, want);
+	assert_non_null(strstr(err, line));
+	free(err);
+}
+
+/*
+ * Issue 13: the pidfile root writes must be its own: a symbolic link
+ * (even to a file that does not exist), a second name of another file, or
+ * a file of another account is refused before anything is written.
+ */
+static void
+test_pidfile_refused(void **state)
+{
+	struct cst_daemon *d = *state;
+	char pidfile[CST_PATHLEN + 32], victim[CST_PATHLEN + 16], *text;
+
+	if (!cst_is_root())
+		skip();
+	pidfile_path(d, pidfile, sizeof(pidfile));
+	snprintf(victim, sizeof(victim), "%s/victim", d->dir);
+	cst_must_write(victim, "precious\n");
+
+	assert_int_equal(symlink(victim, pidfile), 0);
+	assert_pidfile_refused(d, pidfile, "not a regular file");
+	assert_int_equal(unlink(pidfile), 0);
+	assert_int_equal(symlink("/nonexistent/x", pidfile), 0);
+	assert_pidfile_refused(d, pidfile, "not a regular file");
+	assert_int_equal(unlink(pidfile), 0);
+
+	assert_int_equal(link(victim, pidfile), 0);
+	assert_pidfile_refused(d, pidfile, "has 2 links");
+	assert_int_equal(unlink(pidfile), 0);
+
+	cst_must_write(pidfile, "");
+	assert_int_equal(chown(pidfile, 1, 1), 0);	/* daemon(1) */
+	assert_pidfile_refused(d, pidfile, "owned by uid 1, not root");
+	assert_int_equal(unlink(pidfile), 0);
+
+	/* Nothing was written through any of them. */
+	assert_non_null(text = cst_read_file(victim));
+	assert_string_equal(text, "precious\n");
+	free(text);
+	/* The run user's own (a previous instance's) is taken over; a
+	 * directory anyone may write, not sticky, is said once, not fatal. */
+	cst_must_write(pidfile, "");
+	assert_int_equal(chown(pidfile, 65534, 65534), 0);
+	*strrchr(pidfile, '/') = '\0';
+	assert_int_equal(chmod(pidfile, 0777), 0);
+	pidfile[strlen(pidfile)] = '/';
+	port_conf(d, pidfile);
+	cst_must_start(d, cst_binary(0), NULL, NULL, 1);
+	assert_int_equal(cst_log_count(d, "directory writable by others and "
+	    "not sticky"), 1);
 }
 
 /*
@@ -703,6 +769,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_check_unreadable, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_port_in_use, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pidfile_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_detach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detach_closed_stdio, setup,

@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +263,46 @@ test_not_root(void **state)
 	close(fd);
 }
 
+/*
+ * Issue 13: started by an account with supplementary groups, which only
+ * root could drop: the daemon says which stay, at start and from -t.
+ */
+static void
+test_not_root_groups(void **state)
+{
+	struct cst_daemon *d = *state;
+	const char *want = "privileges: not started as root: supplementary "
+	    "groups disk, shadow are kept (only root can drop them)";
+	const char *argv[] = { cst_binary(0), "-t", "-c", d->conf, NULL };
+	struct group *gr;
+	char *out, *err, groups[64];
+
+	cst_must_init(d);
+	cst_must_conf(d, NULL);
+	if ((gr = getgrnam("disk")) == NULL)
+		skip();
+	d->run_groups[0] = gr->gr_gid;
+	if ((gr = getgrnam("shadow")) == NULL)
+		skip();
+	d->run_groups[1] = gr->gr_gid;
+	d->run_uid = 65534;
+	d->run_gid = 65534;
+	d->run_groups[2] = 65534;	/* the primary one: not named */
+	d->run_ngroups = 3;
+	assert_int_equal(cst_exit_code(cst_run_as(d, argv, NULL, &out, &err,
+	    CST_WAIT_MS)), 0);
+	print_message("-t: %s", out);
+	assert_non_null(strstr(out, want));
+	free(out);
+	free(err);
+	cst_must_start(d, cst_binary(0), NULL, NULL, 2);
+	assert_int_equal(cst_log_wait(d, want, CST_WAIT_MS), 0);
+	/* They are there indeed: the warning is no false alarm. */
+	snprintf(groups, sizeof(groups), "%u %u 65534",
+	    (unsigned)d->run_groups[0], (unsigned)d->run_groups[1]);
+	assert_field(d->pid, "Groups", groups);
+}
+
 /* Listen config for two ports on both loopbacks. */
 static void
 two_ports_conf(struct cst_daemon *d, int p1, int p2)
@@ -330,8 +371,9 @@ test_low_port(void **state)
 static void
 test_sandbox_violation(void **state)
 {
+	/* Seccomp alone: the other walls down, so the death is its own. */
 	static const char *const env[] = { "CASESERV_TEST_SANDBOX_BREAK=1",
-	    NULL };
+	    "CASESERV_TEST_NO_LANDLOCK=1", "CASESERV_TEST_NO_RLIMITS=1", NULL };
 	static const char *addrs[2] = { "127.0.0.1", "::1" };
 	struct cst_daemon *d = *state;
 	char needle[96], line[512], val[64];
@@ -379,6 +421,134 @@ test_sandbox_violation(void **state)
 	assert_int_equal(cst_field_num(line, "active"), 0);
 }
 
+/* A live session's limit (a "Max ..." line of /proc/PID/limits): soft
+ * and hard, as text. */
+static void
+assert_limit(pid_t pid, const char *name, const char *want)
+{
+	char path[64], *text, *line, soft[32], hard[32];
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	assert_non_null(text = cst_read_file(path));
+	assert_non_null(line = strstr(text, name));
+	assert_int_equal(sscanf(line + strlen(name), " %31s %31s", soft, hard),
+	    2);
+	print_message("%s %s %s\n", name, soft, hard);
+	assert_string_equal(soft, want);
+	assert_string_equal(hard, want);
+	free(text);
+}
+
+/*
+ * Issue 13: as OpenSSH's sandbox, a session cannot fork, make a
+ * descriptor or write a file byte even by a call its filter allows:
+ * RLIMIT_NPROC and RLIMIT_FSIZE 0, RLIMIT_NOFILE 1 (poll() needs one)
+ * with descriptor 0 already taken.
+ */
+static void
+test_session_limits(void **state)
+{
+	struct cst_daemon *d = *state;
+	pid_t pid;
+	int fd;
+
+	cst_must_start_default(d, NULL);
+	fd = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(fd, "limits");
+	pid = session_pid(d, "127.0.0.1", fd);
+	assert_limit(pid, "Max processes", "0");
+	assert_limit(pid, "Max open files", "1");
+	assert_limit(pid, "Max file size", "0");
+	assert_limit(pid, "Max core file size", "0");
+	close(fd);
+}
+
+/*
+ * The test daemon with some walls taken down; its sessions answer the
+ * first chunk with what each forbidden act got (session.c's probe).
+ */
+static void
+probe_walls(struct cst_daemon *d, const char *const *env, char *out,
+    size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	cst_must_init(d);
+	cst_must_conf(d, NULL);
+	cst_must_start(d, cst_binary(1), NULL, env, 2);
+	fd = cst_must_connect("127.0.0.1", d->port);
+	assert_int_equal(cst_send_all(fd, "x", 1, CST_WAIT_MS), 0);
+	memset(out, 0, len);
+	for (size_t have = 0; have == 0 || out[have - 1] != '\n'; have += n) {
+		n = cst_recv_exact(fd, out + have, 1, CST_WAIT_MS);
+		assert_true(n == 1 && have + 1 < len);
+	}
+	print_message("%s", out);
+	close(fd);
+}
+
+/*
+ * Landlock alone (seccomp off, no zero limits): the session may make
+ * every call, and the kernel still refuses it every file and, from
+ * Landlock ABI 4, every TCP port.
+ */
+static void
+test_landlock_alone(void **state)
+{
+	static const char *const env[] = { "CASESERV_TEST_PROBE_WALLS=1",
+	    "CASESERV_TEST_NO_SECCOMP=1", "CASESERV_TEST_NO_RLIMITS=1", NULL };
+	struct cst_daemon *d = *state;
+	char out[256], *abi;
+	int n;
+
+	probe_walls(d, env, out, sizeof(out));
+	assert_int_equal(cst_log_wait(d, "landlock: ", CST_WAIT_MS), 0);
+	abi = cst_log_read(d);
+	n = strstr(abi, "landlock: ABI ") == NULL ? 0 :
+	    atoi(strstr(abi, "landlock: ABI ") + strlen("landlock: ABI "));
+	free(abi);
+	if (n == 0)
+		skip();		/* no Landlock in this kernel */
+	assert_non_null(strstr(out, "open=EACCES creat=EACCES "));
+	if (n >= 4)
+		assert_non_null(strstr(out, "bind=EACCES connect=EACCES "));
+	/* Not a wall of Landlock's: fork works with the other two down. */
+	assert_non_null(strstr(out, "fork=ok"));
+}
+
+/* The zero limits alone: no descriptor, no process. */
+static void
+test_limits_alone(void **state)
+{
+	static const char *const env[] = { "CASESERV_TEST_PROBE_WALLS=1",
+	    "CASESERV_TEST_NO_SECCOMP=1", "CASESERV_TEST_NO_LANDLOCK=1", NULL };
+	struct cst_daemon *d = *state;
+	char out[256];
+
+	probe_walls(d, env, out, sizeof(out));
+	assert_string_equal(out, "open=EMFILE creat=EMFILE bind=EMFILE "
+	    "connect=EMFILE fork=EAGAIN\n");
+}
+
+/* All down: the probe itself works, so the tests above prove the walls. */
+static void
+test_walls_down(void **state)
+{
+	static const char *const env[] = { "CASESERV_TEST_PROBE_WALLS=1",
+	    "CASESERV_TEST_NO_SECCOMP=1", "CASESERV_TEST_NO_LANDLOCK=1",
+	    "CASESERV_TEST_NO_RLIMITS=1", NULL };
+	struct cst_daemon *d = *state;
+	char out[256];
+
+	probe_walls(d, env, out, sizeof(out));
+	/* The listener answers connect; bind to port 0 takes a free one;
+	 * nobody may create in /tmp (world-writable). */
+	assert_string_equal(out, "open=ok creat=ok bind=ok connect=ok "
+	    "fork=ok\n");
+	unlink("/tmp/caseserv-probe");
+}
+
 int
 main(void)
 {
@@ -387,9 +557,19 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_session, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_not_root, cst_setup,
 		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_not_root_groups, cst_setup,
+		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_low_port, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_sandbox_violation, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_session_limits, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_landlock_alone, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_limits_alone, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_walls_down, cst_setup,
 		    cst_teardown),
 	};
 

@@ -265,12 +265,13 @@ child_exec(const char *const *argv)
 }
 
 /*
- * Fork argv with stdout to fdout and stderr to fderr, as uid/gid when uid
- * is not 0 (a start by an ordinary account); the pid.
+ * Fork argv with stdout to fdout and stderr to fderr, as d's run_uid,
+ * run_gid and run_groups when d is not NULL and run_uid not 0 (a start by
+ * an ordinary account); the pid.
  */
 static pid_t
 spawn(const char *const *argv, const char *const *env, int fdout, int fderr,
-    uid_t uid, gid_t gid)
+    const struct cst_daemon *d)
 {
 	pid_t pid = fork();
 
@@ -281,8 +282,9 @@ spawn(const char *const *argv, const char *const *env, int fdout, int fderr,
 		dup2(null, 0);
 		dup2(fdout, 1);
 		dup2(fderr, 2);
-		if (uid != 0 && (setgroups(0, NULL) == -1 || setgid(gid) == -1 ||
-		    setuid(uid) == -1))
+		if (d != NULL && d->run_uid != 0 &&
+		    (setgroups((size_t)d->run_ngroups, d->run_groups) == -1 ||
+		    setgid(d->run_gid) == -1 || setuid(d->run_uid) == -1))
 			_exit(126);
 		child_env(env);
 		child_exec(argv);
@@ -328,9 +330,9 @@ cst_exit_code(int status)
 	return -1;
 }
 
-int
-cst_run(const char *dir, const char *const *argv, const char *const *env,
-    char **out, char **err, int timeout_ms)
+static int
+run_ids(const char *dir, const struct cst_daemon *d, const char *const *argv,
+    const char *const *env, char **out, char **err, int timeout_ms)
 {
 	char pout[CST_PATHLEN], perr[CST_PATHLEN];
 	int fo, fe, status;
@@ -342,7 +344,7 @@ cst_run(const char *dir, const char *const *argv, const char *const *env,
 	fo = open(pout, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	fe = open(perr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	assert_true(fo != -1 && fe != -1);
-	status = wait_bounded(spawn(argv, env, fo, fe, 0, 0), timeout_ms);
+	status = wait_bounded(spawn(argv, env, fo, fe, d), timeout_ms);
 	close(fo);
 	close(fe);
 	if (out != NULL)
@@ -352,6 +354,20 @@ cst_run(const char *dir, const char *const *argv, const char *const *env,
 	fprintf(stderr, "cstest: ran %s ... %s: status %d\n", argv[0],
 	    argv[1] != NULL ? argv[1] : "", cst_exit_code(status));
 	return status;
+}
+
+int
+cst_run(const char *dir, const char *const *argv, const char *const *env,
+    char **out, char **err, int timeout_ms)
+{
+	return run_ids(dir, NULL, argv, env, out, err, timeout_ms);
+}
+
+int
+cst_run_as(const struct cst_daemon *d, const char *const *argv,
+    const char *const *env, char **out, char **err, int timeout_ms)
+{
+	return run_ids(d->dir, d, argv, env, out, err, timeout_ms);
 }
 
 void
@@ -366,7 +382,7 @@ cst_must_start(struct cst_daemon *d, const char *binary,
 	argv[n] = NULL;
 	fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	assert_true(fd != -1);
-	d->pid = spawn(argv, env, fd, fd, d->run_uid, d->run_gid);
+	d->pid = spawn(argv, env, fd, fd, d);
 	close(fd);
 	if (cst_log_wait_n(d, "listening on ", nlisten, CST_WAIT_MS) == 0)
 		return;

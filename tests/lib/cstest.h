@@ -31,6 +31,8 @@ struct cst_daemon {
 	int	status;			/* wait status once reaped */
 	uid_t	run_uid;		/* not 0: started by this account */
 	gid_t	run_gid;
+	gid_t	run_groups[4];		/* ... with these supplementary groups */
+	int	run_ngroups;
 };
 
 /* The binary under test: $CASESERV, or $CASESERV_TEST when test_hooks. */
@@ -148,6 +150,9 @@ void cst_roundtrip(int fd, const char *text);
  */
 int cst_run(const char *dir, const char *const *argv, const char *const *env,
     char **out, char **err, int timeout_ms);
+/* cst_run in d->dir as d's run_uid, run_gid and run_groups (when set). */
+int cst_run_as(const struct cst_daemon *d, const char *const *argv,
+    const char *const *env, char **out, char **err, int timeout_ms);
 /* Exit code of a wait status, or 128+signal, or -1 for a timeout. */
 int cst_exit_code(int status);
 /* Count children of ppid, and of those how many are zombies. */

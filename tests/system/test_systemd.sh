@@ -9,7 +9,8 @@
 #   ./configure && make && make install; edit /etc/caseserv.conf;
 #   systemctl start / reload / stop; a broken edit and a reload;
 #   socket activation; a watchdog drop-in; inetd-style Accept=yes;
-#   the journal, rsyslog's file, systemd-analyze security.
+#   the journal, rsyslog's file, systemd-analyze security; reload onto
+#   host names under files/dns, nscd and nss-resolve.
 #
 # Root only; skips (77) with the reason where systemd-nspawn cannot run.
 # Every check prints "ok N - what" or "not ok N - what"; exit 1 if any
@@ -375,6 +376,106 @@ check "serves after reload" sysv "serves_after_reload True"
 check "init script stop" sysv "stop 0"
 check "the master is gone" sysv "gone True"
 check "status says stopped (3)" sysv "status_stopped 3"
+
+# ---- 15. host names on reload, under every NSS set-up ---------------------------
+# A reload resolves listen hosts in the running master (SPEC 3, 4): with
+# plain files/dns, with nscd, and with nss-resolve (systemd-resolved).  The
+# packages this machine lacks are fetched here as .debs (into a cache kept
+# between runs) and installed in the container only.  The master resolves
+# under its allow-list seccomp filter (until the privsep layout moves
+# resolution out of it): a system call an NSS module makes that the filter
+# does not list kills it, and shows here as a failed reload, a master
+# restarted and a SIGSYS in the journal.
+debs=${CASESERV_DEB_CACHE:-/var/cache/caseserv-test/debs}
+fetch_debs() {	# fetch_debs PKG...: .debs of PKG in $debs (once); their paths
+	mkdir -p "$debs" && chmod 0755 "$debs" || return 1
+	for p in "$@"; do
+		ls "$debs/${p}_"*.deb >/dev/null 2>&1 ||
+		    (cd "$debs" && apt-get download -q "$p" >/dev/null 2>&1) ||
+		    return 1
+		ls "$debs/${p}_"*.deb | tail -n 1
+	done
+}
+nss_conf() {	# nss_conf PORT [NAME]: the good file, listening on host names
+	extra=
+	[ -n "${2:-}" ] && extra=", { host = \"$2\"; port = $1; }"
+	sh_ct "sed '/^listen = (/,/^);/d' /root/good.conf >/etc/caseserv.conf &&
+	    echo 'listen = ( { host = \"localhost\"; port = 1205; },
+	      { host = \"localhost\"; port = $1; },
+	      { host = \"caseserv-nss.test\"; port = $1; }$extra );' \
+	    >>/etc/caseserv.conf"
+}
+nss_reload() {	# nss_reload WHAT PORT [NAME]: reload onto host names, check
+	nss=$1 port=$2
+	r0=$(unit_prop caseserv NRestarts)
+	npid=$(unit_prop caseserv MainPID)
+	nss_conf "$port" "${3:-}"
+	in_ct journalctl --rotate >/dev/null 2>&1
+	since=$(in_ct date +%s)
+	in_ct systemctl reload caseserv >/dev/null 2>&1
+	rc=$?
+	sleep 1
+	journal -u caseserv --since "@$since" >"$work/j"
+	check "$nss: systemctl reload onto host names (exit $rc)" \
+	    [ $rc -eq 0 ]
+	check "$nss: reload ok in the journal" grep -q "reload ok" "$work/j"
+	check "$nss: serves a name from /etc/hosts (127.0.0.7:$port)" \
+	    waitfor 3 serves 127.0.0.7 "$port"
+	check "$nss: serves localhost's 127.0.0.1:$port" \
+	    serves 127.0.0.1 "$port"
+	check "$nss: the same master, not restarted" \
+	    [ "$(unit_prop caseserv MainPID)" = "$npid" ] &&
+	    [ "$(unit_prop caseserv NRestarts)" = "$r0" ] && active caseserv
+	if grep -q "status=31/SYS\|SIGSYS\|Bad system call" "$work/j"; then
+		echo "# $nss: the master died of SIGSYS:"
+		grep -i "sys" "$work/j" | sed 's/^/#   /' | head -n 5
+	fi
+}
+sh_ct 'echo "127.0.0.7 caseserv-nss.test" >> /etc/hosts &&
+    cp /etc/nsswitch.conf /root/nsswitch.conf.orig'
+sh_ct 'cp /root/good.conf /etc/caseserv.conf'
+in_ct systemctl start caseserv
+check "caseserv started for the NSS checks" waitfor 5 serves 127.0.0.1 1205
+
+sh_ct 'sed -i "s/^hosts:.*/hosts: files dns/" /etc/nsswitch.conf'
+nss_reload "files dns" 1211
+
+if in_ct test -x /usr/sbin/nscd || { nd=$(fetch_debs nscd) &&
+    cp "$nd" "$root/root/" && in_ct dpkg -i "/root/$(basename "$nd")" >/dev/null 2>&1; }; then
+	rm -f "$root/etc/systemd/system/nscd.service"
+	in_ct systemctl daemon-reload
+	in_ct systemctl restart nscd
+	check "nscd is running" waitfor 5 active nscd
+	in_ct nscd -i hosts 2>/dev/null
+	nss_reload "nscd" 1212
+	in_ct systemctl stop nscd
+else
+	nok "nscd: fetch or install the package"
+fi
+
+if rd=$(fetch_debs systemd-resolved libnss-resolve); then
+	for d in $rd; do cp "$d" "$root/root/"; done
+	# Installing it points /etc/resolv.conf at its stub: fine in here.
+	sh_ct "dpkg -i $(for d in $rd; do printf '/root/%s ' "$(basename "$d")"; done)" \
+	    >"$work/dpkg" 2>&1
+	check "systemd-resolved and libnss-resolve install in the container" \
+	    in_ct test -e /lib/x86_64-linux-gnu/libnss_resolve.so.2 -o \
+	    -e /usr/lib/x86_64-linux-gnu/libnss_resolve.so.2
+	in_ct systemctl start systemd-resolved
+	check "systemd-resolved is running" waitfor 5 active systemd-resolved
+	sh_ct 'sed -i "s/^hosts:.*/hosts: files resolve [!UNAVAIL=return] dns/" /etc/nsswitch.conf'
+	# *.localhost is answered by resolved itself (synthesised), never by
+	# files: the master's getaddrinfo has to talk to it.
+	check "resolved answers caseserv.localhost" \
+	    sh_ct 'getent ahosts caseserv.localhost | grep -q 127.0.0.1'
+	nss_reload "nss-resolve" 1213 caseserv.localhost
+	check "nss-resolve: serves caseserv.localhost's [::1]:1213" \
+	    serves ::1 1213
+else
+	nok "nss-resolve: fetch systemd-resolved and libnss-resolve (.debs)"
+fi
+sh_ct 'cp /root/nsswitch.conf.orig /etc/nsswitch.conf; cp /root/good.conf /etc/caseserv.conf'
+in_ct systemctl stop caseserv
 
 echo "# $n checks, $failed failed"
 if [ $failed -ne 0 ]; then

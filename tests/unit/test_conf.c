@@ -606,9 +606,85 @@ test_include_not_regular(void **state)
 	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
 	unlink(fifo);
 	rmdir(dir);
-	/* A missing file is libconfig's to report, at the directive. */
+	/* A missing file is reported at the directive. */
 	expect_error("\n@include \"test_conf_no_such_file\"\n", 2,
-	    "cannot open include file");
+	    "cannot open include file 'test_conf_no_such_file': No such file "
+	    "or directory");
+}
+
+/*
+ * Issue 13: libconfig parses one text with every @include expanded from
+ * the descriptor that was vetted, and opens no file.  By construction:
+ * the included file is swapped for a link to /etc/shadow (and then to a
+ * file that would be valid) after the scan, where libconfig used to open
+ * it by name; neither is read.
+ */
+static void
+test_include_swapped(void **state)
+{
+	char inc[] = "/tmp/test_conf_inc.XXXXXX", evil[] =
+	    "/tmp/test_conf_evil.XXXXXX", text[256], err[CFG_ERRLEN];
+	struct load ld = { .path = tmp_path, .err = err, .errlen = sizeof(err) };
+	const char *name;
+	struct clx_text *t;
+	struct cfg c;
+
+	(void)state;
+	name = write_include(inc, "backlog = 5;\n");
+	(void)write_include(evil, "backlog = 9;\n");
+	snprintf(text, sizeof(text), "max_clients = 3;\n@include \"%s\"\n",
+	    name);
+	write_file(tmp_path, text);
+	for (int i = 0; i < 2; i++) {
+		assert_non_null(t = clx_scan(tmp_path, err, sizeof(err)));
+		assert_null(strstr(clx_source(t), "@include"));
+		assert_non_null(strstr(clx_source(t), "backlog = 5;"));
+		assert_int_equal(unlink(inc), 0);
+		assert_int_equal(symlink(i == 0 ? "/etc/shadow" : evil, inc), 0);
+		memset(&c, 0, sizeof(c));
+		if (parse(&ld, t, &c) != 0)
+			fail_msg("rejected: %s", err);
+		assert_int_equal(c.backlog, 5);
+		assert_int_equal(c.max_clients, 3);
+		cfg_free(&c);
+		clx_free(t);
+		assert_int_equal(unlink(inc), 0);
+		write_file(inc, "backlog = 5;\n");
+	}
+	unlink(inc);
+	unlink(evil);
+}
+
+/* FILE:LINE stays right around and inside expanded @include files. */
+static void
+test_include_lines(void **state)
+{
+	char inc[] = "/tmp/test_conf_inc.XXXXXX", text[256];
+	const char *name;
+
+	(void)state;
+	name = write_include(inc, "# one\n# two\n# three\n");
+	snprintf(text, sizeof(text), "max_clients = 5;\n@include \"%s\"\n"
+	    "backlog = 0;\n", name);
+	expect_error(text, 3, "backlog: 0 is out of range 1..65535");
+	/* The last line without its newline, then a comment after the
+	 * directive: the next line is still the main file's. */
+	write_file(inc, "backlog = 5;");
+	snprintf(text, sizeof(text), "\n@include \"%s\"  # more\n"
+	    "max_clients = 0;\n", name);
+	expect_error(text, 3, "max_clients: 0 is out of range 1..100000");
+	/* A syntax error in the included file: its name, its line. */
+	write_file(inc, "backlog = 5;\n\nfoo bar\n");
+	snprintf(text, sizeof(text), "@include \"%s\"\n", name);
+	expect_error_in(text, name, 3, "syntax error");
+	write_file(inc, "backlog = 5;\nlisten = ( { host = \"\"; } );\n");
+	expect_error_in(text, name, 2, "listen: host: must not be empty "
+	    "(\"*\" is the wildcard)");
+	/* Anything else after the directive would become a line of its own. */
+	snprintf(text, sizeof(text), "@include \"%s\" backlog = 3;\n", name);
+	expect_error(text, 1, "@include: only a comment may follow on its line");
+	expect_error("\n\n@include \"x\n", 3, "unterminated @include");
+	unlink(inc);
 }
 
 /* However they nest, at most 256 @include files are read. */
@@ -658,8 +734,11 @@ test_unterminated(void **state)
 	expect_error_in(text, name, 2, "unterminated string");
 	/* The name went on too: libconfig would have read /dev/zero. */
 	write_file(inc, "@include \"/dev/");
-	snprintf(text, sizeof(text), "@include \"%s\"zero\"\n", name);
+	snprintf(text, sizeof(text), "@include \"%s\"\nzero\"\n", name);
 	expect_error_in(text, name, 1, "unterminated @include");
+	/* And nothing but a comment may follow a directive on its line. */
+	snprintf(text, sizeof(text), "@include \"%s\"zero\"\n", name);
+	expect_error(text, 1, "@include: only a comment may follow on its line");
 	write_file(inc, "backlog = 5; /* to the end\n");
 	snprintf(text, sizeof(text), "@include \"%s\"\nuser = \"x\"; */\n",
 	    name);
@@ -898,6 +977,8 @@ main(void)
 		cmocka_unit_test(test_include_not_regular),
 		cmocka_unit_test(test_include_limit),
 		cmocka_unit_test(test_unterminated),
+		cmocka_unit_test(test_include_swapped),
+		cmocka_unit_test(test_include_lines),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_bad_acl),
 		cmocka_unit_test(test_bad_listen),

@@ -81,6 +81,7 @@ test_lexer(void **state)
 	assert_null(t.lit[4].big);
 	assert_string_equal(t.lit[6].big, "99999999999999999999");
 	lits_free(&t);
+	free(t.out);
 }
 
 /* Values libconfig 1.5 wraps come back exact, in tree order. */

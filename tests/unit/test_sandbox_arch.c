@@ -1,0 +1,103 @@
+/*
+ * test_sandbox_arch.c - the seccomp policy tables on other architectures
+ * than this machine's: libseccomp builds both filters for aarch64 (and
+ * x86_64) here, and every call the tables name either exists there or is
+ * one of the calls that architecture never had, which the policy must
+ * (and does) tolerate: its glibc uses the *at and p* variants instead.
+ *
+ * The module is included so that its tables and compile() can be reached.
+ */
+#include "../../src/sandbox.c"
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+/* Named in the tables, absent from aarch64 (asm-generic) by design. */
+static const char *const absent_aarch64[] = {
+	"open", "stat", "lstat", "access", "readlink", "poll", "dup2",
+	"getdents", "unlink",
+};
+
+static int
+listed(const char *name, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every name of policy resolves on arch, or is listed as absent there. */
+static void
+check_names(const struct sbx_group *policy, size_t ngroups, uint32_t arch,
+    const char *const *absent, size_t nabsent, int *nabsent_seen)
+{
+	for (size_t g = 0; g < ngroups; g++)
+		for (size_t i = 0; i < policy[g].n; i++) {
+			const char *name = policy[g].calls[i].name;
+			int nr = seccomp_syscall_resolve_name_arch(arch, name);
+
+			if (nr >= 0) {
+				if (listed(name, absent, nabsent))
+					fail_msg("%s exists on arch %#x: not absent",
+					    name, arch);
+				continue;
+			}
+			if (!listed(name, absent, nabsent))
+				fail_msg("%s: no such call on arch %#x", name,
+				    arch);
+			(*nabsent_seen)++;
+		}
+}
+
+static void
+build_for(uint32_t arch, const char *const *absent, size_t nabsent)
+{
+	struct sock_fprog ses = { 0, NULL }, mst = { 0, NULL };
+	int seen = 0;
+
+	check_names(ses_policy, sizeof(ses_policy) / sizeof(ses_policy[0]),
+	    arch, absent, nabsent, &seen);
+	check_names(mst_policy, sizeof(mst_policy) / sizeof(mst_policy[0]),
+	    arch, absent, nabsent, &seen);
+	assert_int_equal(compile(ses_policy, sizeof(ses_policy) /
+	    sizeof(ses_policy[0]), 0, arch, &ses), 0);
+	assert_int_equal(compile(mst_policy, sizeof(mst_policy) /
+	    sizeof(mst_policy[0]), 1, arch, &mst), 0);
+	print_message("arch %#x: session %u, master %u instructions; %d "
+	    "named calls absent\n", arch, ses.len, mst.len, seen);
+	assert_true(ses.len > 4 && mst.len > ses.len);
+	/* The program checks the architecture first: aarch64's token. */
+	assert_int_equal(ses.filter[0].code, BPF_LD | BPF_W | BPF_ABS);
+	assert_int_equal(ses.filter[0].k, offsetof(struct seccomp_data, arch));
+	assert_int_equal(ses.filter[1].k, arch);
+	free(ses.filter);
+	free(mst.filter);
+}
+
+static void
+aarch64(void **state)
+{
+	(void)state;
+	build_for(SCMP_ARCH_AARCH64, absent_aarch64,
+	    sizeof(absent_aarch64) / sizeof(absent_aarch64[0]));
+}
+
+/* x86_64 has every call the tables name. */
+static void
+x86_64(void **state)
+{
+	(void)state;
+	build_for(SCMP_ARCH_X86_64, NULL, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(aarch64),
+		cmocka_unit_test(x86_64),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
