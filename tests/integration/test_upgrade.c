@@ -152,6 +152,51 @@ test_in_use_one_sided(void **state)
 	in_use(p, 0, 1);
 }
 
+/* reuse_port counts at bind(): a reload keeps the socket, says restart. */
+static void
+test_reload_reuse_port(void **state)
+{
+	struct pair *p = *state;
+	char text[512];
+
+	conf_on(&p->a, 0, 0);
+	cst_must_start(&p->a, cst_binary(0), NULL, NULL, 1);
+	snprintf(text, sizeof(text), "listen = ( { host = \"127.0.0.1\"; "
+	    "port = %d; reuse_port = true; } );\nuser = \"nobody\";\n",
+	    p->a.port);
+	cst_must_write(p->a.conf, text);
+	assert_int_equal(cst_signal(&p->a, SIGHUP), 0);
+	assert_int_equal(cst_log_wait(&p->a, "reload ok", CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_count(&p->a, "a change of reuse_port needs a "
+	    "restart"), 1);
+	assert_int_equal(cst_log_count(&p->a, "listening on "), 1);
+	assert_int_equal(cst_echo_once("127.0.0.1", p->a.port, "kept"), 0);
+}
+
+/*
+ * Until the accept path reads PROXY headers (issue 14, part 2), such a
+ * listener is refused rather than served without its checks.
+ */
+static void
+test_proxy_protocol_refused(void **state)
+{
+	struct pair *p = *state;
+	const char *argv[] = { cst_binary(0), "-f", "-e", "-c", p->a.conf, NULL };
+	char text[512], *err = NULL;
+
+	cst_must_init(&p->a);
+	snprintf(text, sizeof(text), "listen = ( { host = \"127.0.0.1\"; "
+	    "port = %d; proxy_protocol = true; } );\nuser = \"nobody\";\n"
+	    "trusted_proxies = ( \"127.0.0.1\" );\n", p->a.port);
+	cst_must_write(p->a.conf, text);
+	assert_int_equal(cst_exit_code(cst_run(p->a.dir, argv, NULL, NULL, &err,
+	    CST_WAIT_MS)), 78);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "listen: proxy_protocol: not supported by "
+	    "this build yet"));
+	free(err);
+}
+
 /* ---- the upgrade -------------------------------------------------------- */
 
 struct loop {
@@ -301,6 +346,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_in_use_without, pair_setup,
 		    pair_teardown),
 		cmocka_unit_test_setup_teardown(test_in_use_one_sided,
+		    pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_reload_reuse_port,
+		    pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_protocol_refused,
 		    pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade, pair_setup,
 		    pair_teardown),
