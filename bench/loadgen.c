@@ -25,6 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,7 +38,8 @@
 #define PATLEN		65521	/* prime: chunk edges drift over the pattern */
 #define CHUNK		65536
 
-enum mode { M_CONN, M_STREAM, M_PINGPONG };
+enum mode { M_CONN, M_STREAM, M_PINGPONG, M_HOLD };
+#define HOLD_SOURCES	8	/* 127.0.0.1 .. 127.0.0.8: ports to spare */
 
 struct opts {
 	enum mode	 mode;
@@ -46,6 +50,8 @@ struct opts {
 	size_t		 msglen;	/* conn: bytes per connection */
 	long		 mib;		/* stream: MiB per connection */
 	double		 limit;		/* -t seconds */
+	long		 server_pid;	/* hold: -P, for PSS and teardown */
+	long		 fresh;		/* hold: -k fresh sessions while held */
 };
 
 struct stats {
@@ -71,6 +77,7 @@ usage(void)
 "usage: loadgen conn     -p PORT [-h HOST] [-n CONNS] [-c WORKERS] [-s BYTES] [-t SECS]\n"
 "       loadgen stream   -p PORT [-h HOST] [-c CONNS] [-m MIB] [-t SECS]\n"
 "       loadgen pingpong -p PORT [-h HOST] [-n TRIPS] [-c CONNS] [-t SECS]\n"
+"       loadgen hold     -p PORT [-h HOST] [-n SESSIONS] [-c WINDOW] [-k FRESH] [-P PID] [-t SECS]\n"
 "       loadgen port     (print a free loopback TCP port and exit)\n"
 "\n"
 "conn      N connections (default 1000) over C concurrent workers (default 1);\n"
@@ -81,6 +88,13 @@ usage(void)
 "          back at the same time, checking every byte. Reports MiB/s echoed.\n"
 "pingpong  N (default 10000) 1-byte round trips, spread over C connections\n"
 "          one after another (default 4). Reports p50/p99 round trip in us.\n"
+"hold      open N sessions (default 10000) and hold them, at most C set-ups\n"
+"          in flight (default 64); each is live once its 1-byte echo is back.\n"
+"          Reports the set-up rate; with -P the server's PSS (smaps_rollup of\n"
+"          PID and its children) per held session; the latency of K fresh\n"
+"          conn sessions while they are held (default 200); then closes them\n"
+"          all and, with -P, times the teardown until PID has no child left.\n"
+"          IPv4 targets are reached from 127.0.0.1..8 (more ports to spare).\n"
 "-h HOST   loopback address only (default 127.0.0.1)\n"
 "-t SECS   wall-clock limit (default 10): no new work starts after it, and\n"
 "          work in flight gets %d ms more before it counts as a timeout.\n"
@@ -492,6 +506,232 @@ pingpong(struct stats *st)
 		pingpong_conn(st, opt.count / opt.workers + (k < opt.count % opt.workers), &at);
 }
 
+/* ---- hold: many sessions at once ----------------------------------------- */
+
+/* Children of pid (all its threads), from /proc/PID/task/TID/children. */
+static long
+children_of(long pid, long *out, long max)
+{
+	char path[320], buf[1 << 16];
+	long n = 0;
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(path, sizeof path, "/proc/%ld/task", pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/task/%s/children", pid, e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		setvbuf(f, buf, _IOFBF, sizeof buf);
+		while (fscanf(f, "%ld", out != NULL && n < max ? &out[n] : &(long){0}) == 1)
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Pss of one process, in KiB (smaps_rollup), or -1. */
+static long
+pss_of(long pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/smaps_rollup", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "Pss: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* The server's whole PSS: the process and all its children. */
+static long
+pss_total(long pid, long *nprocs)
+{
+	static long kids[200000];
+	long n = children_of(pid, kids, 200000), total = pss_of(pid), k;
+
+	*nprocs = 1;
+	for (long i = 0; i < n && i < 200000; i++)
+		if ((k = pss_of(kids[i])) > 0) {
+			total += k;
+			(*nprocs)++;
+		}
+	return total;
+}
+
+/* A non-blocking socket connecting to the target from source number i. */
+static int
+dial_from(long i)
+{
+	int fd, one = 1;
+
+	fd = socket(target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (target.ss_family == AF_INET) {
+		struct sockaddr_in src = { .sin_family = AF_INET };
+
+		/* The port is chosen at connect(), per destination. */
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+		src.sin_addr.s_addr = htonl(INADDR_LOOPBACK + (uint32_t)(i % HOLD_SOURCES));
+		if (bind(fd, (struct sockaddr *)&src, sizeof src) < 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	if (connect(fd, (struct sockaddr *)&target, targetlen) < 0 && errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Open opt.count sessions, at most opt.workers set-ups in flight; a session
+ * is live once the server echoed its byte ('h' -> 'H').  fds[] keeps them.
+ */
+static long
+hold_open(int *fds, long *errors)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	long started = 0, live = 0, inflight = 0;
+	struct epoll_event ev[256];
+
+	if (ep < 0)
+		return 0;
+	while (live < opt.count && now_ns() < t_stop) {
+		while (inflight < opt.workers && started < opt.count) {
+			struct epoll_event e = { .events = EPOLLOUT, .data.u64 = (uint64_t)started };
+			int fd = dial_from(started);
+
+			if (fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e) < 0) {
+				(*errors)++;
+				if (fd >= 0)
+					close(fd);
+				return live;	/* out of descriptors or ports: stop */
+			}
+			fds[started++] = fd;
+			inflight++;
+		}
+		int n = epoll_wait(ep, ev, 256, ms_left(t_stop));
+
+		for (int k = 0; k < n; k++) {
+			long i = (long)ev[k].data.u64;
+			int fd = fds[i], err = 0;
+			socklen_t len = sizeof err;
+			unsigned char c;
+
+			if (ev[k].events & EPOLLOUT) {
+				struct epoll_event e = { .events = EPOLLIN, .data.u64 = (uint64_t)i };
+
+				if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0 ||
+				    send(fd, "h", 1, MSG_NOSIGNAL) != 1 ||
+				    epoll_ctl(ep, EPOLL_CTL_MOD, fd, &e) < 0)
+					goto failed;
+				continue;
+			}
+			if (recv(fd, &c, 1, 0) != 1 || c != 'H')
+				goto failed;
+			epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+			live++;
+			inflight--;
+			continue;
+failed:
+			(*errors)++;
+			epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+			close(fd);
+			fds[i] = -1;
+			inflight--;
+		}
+	}
+	close(ep);
+	return live;
+}
+
+static void percentiles(long n, double *p50, double *p99, double *max);
+
+static int
+hold(void)
+{
+	int64_t t0, t1, deadline;
+	long live, errors = 0, idle_procs = 0, procs = 0, pss0 = -1, pss1 = -1, left = -1;
+	double p50, p99, max, teardown_ms = -1;
+	unsigned char msg[64], reply[64];
+	int *fds = calloc((size_t)opt.count, sizeof *fds);
+	struct rlimit rl;
+
+	if (fds == NULL || (lat_us = malloc((size_t)opt.fresh * sizeof *lat_us)) == NULL) {
+		perror("loadgen: malloc");
+		return 2;
+	}
+	for (long i = 0; i < opt.count; i++)
+		fds[i] = -1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)opt.count + 64) {
+		fprintf(stderr, "loadgen: hold: ulimit -n is %ld, %ld needed\n",
+		    (long)rl.rlim_cur, opt.count + 64);
+		return EX_USAGE_;
+	}
+	if (opt.server_pid > 0)
+		pss0 = pss_total(opt.server_pid, &idle_procs);
+	t_start = t0 = now_ns();
+	t_stop = t0 + (int64_t)(opt.limit * 1e9);
+	live = hold_open(fds, &errors);
+	t1 = now_ns();
+	if (opt.server_pid > 0)
+		pss1 = pss_total(opt.server_pid, &procs);
+	/* Fresh sessions while all those are held: what a new client sees. */
+	opt.msglen = sizeof msg;
+	t_stop = now_ns() + (int64_t)(opt.limit * 1e9);
+	for (long k = 0; k < opt.fresh; k++) {
+		lat_us[k] = -1;
+		if (one_conn(k, msg, reply) != 0)
+			errors++;
+	}
+	percentiles(opt.fresh, &p50, &p99, &max);
+	/* Teardown: every client closes; the server's children must go. */
+	deadline = now_ns() + (int64_t)(opt.limit * 1e9);
+	int64_t td0 = now_ns();
+	for (long i = 0; i < opt.count; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (opt.server_pid > 0) {
+		while ((left = children_of(opt.server_pid, NULL, 0)) > 0 && now_ns() < deadline) {
+			struct timespec ts = { 0, 5000000 };
+
+			nanosleep(&ts, NULL);
+		}
+		if (left == 0)
+			teardown_ms = (double)(now_ns() - td0) / 1e6;
+	}
+	printf("mode=hold target=%s:%s window=%d held=%ld errors=%ld setup_s=%.3f "
+	    "setup_per_s=%.1f procs=%ld pss_idle_kib=%ld pss_held_kib=%ld "
+	    "pss_per_session_kib=%.1f fresh_p50_us=%.1f fresh_p99_us=%.1f "
+	    "teardown_ms=%.1f children_left=%ld\n",
+	    opt.host, opt.port, opt.workers, live, errors, (double)(t1 - t0) / 1e9,
+	    (double)live / ((double)(t1 - t0) / 1e9), procs, pss0, pss1,
+	    live > 0 && pss0 >= 0 && pss1 >= 0 ? (double)(pss1 - pss0) / (double)live : -1.0,
+	    p50, p99, teardown_ms, left);
+	free(fds);
+	free(lat_us);
+	lat_us = NULL;
+	if (errors)
+		fprintf(stderr, "loadgen: hold: %ld I/O errors or timeouts\n", errors);
+	return live < opt.count || errors ? 2 : 0;
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -550,26 +790,32 @@ parse_args(int argc, char **argv)
 		opt.mode = M_STREAM;
 	else if (strcmp(argv[1], "pingpong") == 0)
 		opt.mode = M_PINGPONG;
+	else if (strcmp(argv[1], "hold") == 0)
+		opt.mode = M_HOLD;
 	else if (strcmp(argv[1], "port") == 0)
 		free_port();
 	else
 		usage();
 	opt.host = "127.0.0.1";
 	opt.count = opt.mode == M_CONN ? 1000 : 10000;
-	opt.workers = opt.mode == M_CONN ? 1 : 4;
+	opt.workers = opt.mode == M_CONN ? 1 : opt.mode == M_HOLD ? 64 : 4;
+	opt.fresh = 200;
 	opt.msglen = 64;
 	opt.mib = 16;
 	opt.limit = 10;
 	optind = 2;
-	while ((ch = getopt(argc, argv, "h:p:n:c:s:m:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "h:p:n:c:s:m:t:P:k:")) != -1) {
 		switch (ch) {
 		case 'h': opt.host = optarg; break;
 		case 'p': opt.port = optarg; break;
 		case 'n': opt.count = parse_long(optarg, 1, 10000000); break;
-		case 'c': opt.workers = (int)parse_long(optarg, 1, MAX_WORKERS); break;
+		case 'c': opt.workers = (int)parse_long(optarg, 1,
+		    opt.mode == M_HOLD ? 4096 : MAX_WORKERS); break;
 		case 's': opt.msglen = (size_t)parse_long(optarg, 1, 1 << 20); break;
 		case 'm': opt.mib = parse_long(optarg, 1, 4096); break;
 		case 't': opt.limit = (double)parse_long(optarg, 1, 3600); break;
+		case 'P': opt.server_pid = parse_long(optarg, 1, 1L << 30); break;
+		case 'k': opt.fresh = parse_long(optarg, 1, 100000); break;
 		default: usage();
 		}
 	}
@@ -609,6 +855,8 @@ main(int argc, char **argv)
 	parse_args(argc, argv);
 	resolve_loopback();
 	signal(SIGPIPE, SIG_IGN);
+	if (opt.mode == M_HOLD)
+		return hold();
 	memset(st, 0, sizeof st);
 	fill_random(pat, PATLEN, 7);
 	for (size_t i = 0; i < PATLEN; i++)

@@ -6,7 +6,12 @@
 #
 # usage: bench/run.sh [--quick] [--rounds N] [--caseserv PATH] [--no-install]
 #                     [--servers "caseserv tcpserver xinetd socat"]
-#                     [bench|callgrind|all]        (default: all)
+#                     [--held N] [bench|callgrind|scale|all]  (default: all)
+#
+# "scale" compares caseserv with bench/bareserver.c (fork per connection, no
+# hardening: the design's ceiling) on short sessions/s, 10,000 held sessions
+# (set-up rate, PSS per session, a fresh session's latency, teardown) and
+# throughput on 1 and 4 connections; "all" does not include it.
 #
 # Everything listens on 127.0.0.1 only, on ports the kernel says are free;
 # every server started here is stopped by its pid on exit.
@@ -20,9 +25,10 @@ ROUNDS=
 INSTALL=1
 CASESERV=${CASESERV:-}
 SERVERS="caseserv tcpserver xinetd socat"
+HELD=10000
 
 usage() {
-	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
 	exit 64
 }
 
@@ -33,7 +39,8 @@ while [ $# -gt 0 ]; do
 	--caseserv) shift; CASESERV=${1:?--caseserv needs a path} ;;
 	--no-install) INSTALL=0 ;;
 	--servers) shift; SERVERS="caseserv ${1:?--servers needs a list}" ;;
-	bench|callgrind|all) WHAT=$1 ;;
+	--held) shift; HELD=${1:?--held needs a number} ;;
+	bench|callgrind|scale|all) WHAT=$1 ;;
 	-h|--help) usage ;;
 	*) echo "run.sh: $1: unknown argument" >&2; usage ;;
 	esac
@@ -302,9 +309,142 @@ run_callgrind() {
 	echo "# tgl_apply needs $(ratio "${n:--}" "${t:--}")x fewer instructions than the naive loop"
 }
 
+# ---- scale: caseserv against the bare fork-per-connection ceiling --------------
+
+start_scale_caseserv() {	# PORT
+	cat >"$WORK/scale.conf" <<-EOF
+	listen = ( { host = "127.0.0.1"; port = $1; } );
+	user = "nobody";
+	max_clients = 100000;
+	max_clients_per_host = 0;
+	log_level = "warning";
+	EOF
+	"$CASESERV" -f -e -c "$WORK/scale.conf" 2>>"$WORK/caseserv.log" &
+	PIDS="$PIDS $!"
+	SCALE_PID=$!
+}
+
+start_scale_bare() {	# PORT
+	"$WORK/bareserver" -p "$1" -b 128 2>>"$WORK/bareserver.log" &
+	PIDS="$PIDS $!"
+	SCALE_PID=$!
+}
+
+# Check what 10,000 sessions need, and lower the count if it cannot be had.
+scale_limits() {
+	local hard need=$((HELD + 256)) pidmax
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge "$need" ] || ulimit -Hn "$need" 2>/dev/null
+	ulimit -n "$need" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+	if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need" ]; then
+		HELD=$(($(ulimit -n) - 256))
+		echo "run.sh: scale: ulimit -n $(ulimit -n): holding $HELD sessions" >&2
+	fi
+	# One process per session on the server side, two servers never at once.
+	pidmax=$(cat /proc/sys/kernel/pid_max)
+	if [ "$pidmax" -lt $((HELD * 2 + 2000)) ]; then
+		HELD=$(((pidmax - 2000) / 2))
+		echo "run.sh: scale: kernel.pid_max $pidmax: holding $HELD sessions" >&2
+	fi
+	if [ "$(cat /proc/sys/kernel/threads-max)" -lt $((HELD * 2)) ]; then
+		echo "run.sh: scale: kernel.threads-max is below $((HELD * 2))" >&2
+	fi
+}
+
+# Wait until pid $1 has no child left (a previous hold's teardown), 30 s at most.
+no_children() {
+	for _ in $(seq 300); do
+		[ -z "$(cat /proc/"$1"/task/*/children 2>/dev/null | tr -d ' ')" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+scale_measure() {	# SERVER ROUND PORT PID
+	local srv=$1 round=$2 port=$3 pid=$4
+	measure "$srv" "$round" "$port" conn $SCALE_CONN_ARGS
+	no_children "$pid"
+	measure "$srv" "$round" "$port" hold -n "$HELD" -c 64 -k 200 -P "$pid" -t 60
+	no_children "$pid"
+	measure "$srv" "$round" "$port" stream -c 1 $SCALE_STREAM_ARGS
+	sed -i "\$s/ mode=stream / mode=stream1 /" "$WORK/results"
+	measure "$srv" "$round" "$port" stream -c 4 $SCALE_STREAM_ARGS
+	sed -i "\$s/ mode=stream / mode=stream4 /" "$WORK/results"
+}
+
+run_scale() {
+	local servers='' s port round order
+	find_caseserv
+	build_tools
+	cc -O2 -Wall -Wextra -o "$WORK/bareserver" "$BENCHDIR/bareserver.c" ||
+	    die "bareserver: build failed"
+	scale_limits
+	if [ $QUICK = 1 ]; then
+		: "${SCALE_ROUNDS:=${ROUNDS:-1}}"
+		SCALE_CONN_ARGS="-n 4000 -c 8 -t 2"
+		SCALE_STREAM_ARGS="-m 64 -t 2"
+	else
+		: "${SCALE_ROUNDS:=${ROUNDS:-3}}"
+		SCALE_CONN_ARGS="-n 20000 -c 8 -t 5"
+		SCALE_STREAM_ARGS="-m 256 -t 4"
+	fi
+	for s in caseserv bare; do
+		port=$("$WORK/loadgen" port) || die "no free port"
+		"start_scale_$s" "$port"
+		wait_ready "$port" || die "$s did not answer on 127.0.0.1:$port"
+		servers="$servers $s:$port:$SCALE_PID"
+	done
+	echo "# scale: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "# rounds=$SCALE_ROUNDS held=$HELD conn: $SCALE_CONN_ARGS; stream: $SCALE_STREAM_ARGS"
+	order=$servers
+	for round in $(seq "$SCALE_ROUNDS"); do
+		for s in $order; do
+			IFS=: read -r name port pid <<<"$s"
+			scale_measure "$name" "$round" "$port" "$pid"
+		done
+		echo "# round $round of $SCALE_ROUNDS done" >&2
+		set -- $order
+		shift
+		order="$* ${order%% *}"
+	done
+	scale_table
+}
+
+scale_row() {	# LABEL KEY MODE FORMAT [DIVISOR]
+	local c b
+	c=$(median caseserv "$2" "$3" | awk -v d="${5:-1}" '{ print $1 == "-" ? "-" : $1 / d }')
+	b=$(median bare "$2" "$3" | awk -v d="${5:-1}" '{ print $1 == "-" ? "-" : $1 / d }')
+	printf "| %-38s | %10s | %10s | %6s |\n" "$1" \
+	    "$(awk -v v="$c" -v f="$4" 'BEGIN { if (v == "-") print "-"; else printf f, v }')" \
+	    "$(awk -v v="$b" -v f="$4" 'BEGIN { if (v == "-") print "-"; else printf f, v }')" \
+	    "$(ratio "$c" "$b")"
+}
+
+scale_table() {
+	echo
+	printf "| %-38s | %10s | %10s | %6s |\n" measure caseserv bare "c/b"
+	printf "|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' $(seq 40))" "------------" "------------" "--------"
+	scale_row "short sessions/s, 8 clients" conn_per_s conn "%.0f"
+	scale_row "set-up rate, $HELD sessions (/s)" setup_per_s hold "%.0f"
+	scale_row "PSS per held session (KiB)" pss_per_session_kib hold "%.1f"
+	scale_row "fresh session p50 while held (ms)" fresh_p50_us hold "%.2f" 1000
+	scale_row "teardown of $HELD sessions (ms)" teardown_ms hold "%.0f"
+	scale_row "throughput, 1 connection (MiB/s)" mib_per_s stream1 "%.0f"
+	scale_row "throughput, 4 connections (MiB/s)" mib_per_s stream4 "%.0f"
+	echo
+	echo "# medians of $SCALE_ROUNDS rounds, the servers alternating; c/b = caseserv / bare"
+	echo "# (above 1 is better for caseserv in rates and throughput, worse in PSS and times)"
+	echo "# errors: caseserv $(errors_of caseserv), bare $(errors_of bare)"
+	if [ -s "$WORK/loadgen.err" ]; then
+		echo "# loadgen complained:" >&2
+		sort "$WORK/loadgen.err" | uniq -c | head -20 >&2
+	fi
+}
+
 case $WHAT in
 bench) run_bench ;;
 callgrind) run_callgrind ;;
+scale) run_scale ;;
 all) run_bench; run_callgrind ;;
 esac
 [ $BAD = 0 ] || { echo "run.sh: some server sent wrong bytes" >&2; exit 1; }

@@ -35,6 +35,7 @@
 #define CFG_RATE_MAX	INT_MAX		/* new sessions per second */
 #define CFG_CLIENTS_MAX	100000
 #define CFG_QUOTEMAX	64		/* characters of a value in a message */
+#define CFG_PROXY_TIMEOUT_MAX 3600	/* seconds: SPEC 1..3600 */
 
 enum key_type { KT_INT, KT_INT64, KT_STRING, KT_NAME, KT_LISTEN, KT_ACL };
 
@@ -108,6 +109,8 @@ static const struct cfg_key cfg_keys[] = {
 	  .max = INT64_MAX, .off = F(max_session_bytes) },
 	LIST(allow, KT_ACL),
 	LIST(deny, KT_ACL),
+	LIST(trusted_proxies, KT_ACL),
+	INT(proxy_timeout, 5, 1, CFG_PROXY_TIMEOUT_MAX),
 	INT(shutdown_timeout, 10, 0, CFG_TIMEOUT_MAX),
 	NAME(log_facility, "daemon", facility_names),
 	NAME(log_level, "info", level_names),
@@ -380,6 +383,17 @@ set_host(struct load *ld, const config_setting_t *s, struct cfg_listen *l)
 }
 
 static int
+set_flag(struct load *ld, const config_setting_t *s, const char *what,
+    int *out)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return load_fail(ld, s, "listen: %s: expected true or false",
+		    what);
+	*out = config_setting_get_bool(s) != 0;
+	return 0;
+}
+
+static int
 set_listen_entry(struct load *ld, const config_setting_t *g,
     struct cfg_listen *l)
 {
@@ -399,6 +413,10 @@ set_listen_entry(struct load *ld, const config_setting_t *g,
 			rc = set_host(ld, m, l);
 		else if (strcmp(name, "port") == 0)
 			rc = set_port(ld, m, l);
+		else if (strcmp(name, "proxy_protocol") == 0)
+			rc = set_flag(ld, m, name, &l->proxy_protocol);
+		else if (strcmp(name, "reuse_port") == 0)
+			rc = set_flag(ld, m, name, &l->reuse_port);
 		else
 			rc = load_fail(ld, m, "listen: unknown setting '%s'", name);
 		if (rc == -1)
@@ -536,7 +554,9 @@ dump_listen(const struct cfg_key *k, const struct cfg *c, FILE *out)
 			fputs(l[i].port, out);
 		else
 			dump_quoted(l[i].port, out);
-		fprintf(out, "; }%s\n", i + 1 < n ? "," : "");
+		fprintf(out, "; proxy_protocol = %s; reuse_port = %s; }%s\n",
+		    l[i].proxy_protocol ? "true" : "false",
+		    l[i].reuse_port ? "true" : "false", i + 1 < n ? "," : "");
 	}
 	fputs(");\n", out);
 }
@@ -613,6 +633,30 @@ key_find(const char *name)
 	return NULL;
 }
 
+/*
+ * SECURITY: a proxy_protocol listener believes the address a header
+ * names, so it must know whose headers to believe.  With no trusted
+ * proxy every connection to it would be refused; that is a mistake in
+ * the file, reported at the first listener that asks for headers.
+ */
+static int
+check_proxies(struct load *ld, const config_setting_t *root,
+    const struct cfg *c)
+{
+	const config_setting_t *list = config_setting_get_member(root, "listen");
+	size_t i;
+
+	if (c->ntrusted_proxies > 0)
+		return 0;
+	for (i = 0; i < c->nlisten; i++)
+		if (c->listen[i].proxy_protocol)
+			return load_fail(ld, config_setting_get_elem(list,
+			    (unsigned)i), "listen: proxy_protocol: "
+			    "trusted_proxies is empty: no proxy may send a "
+			    "header");
+	return 0;
+}
+
 /* Settings in file order, so the first error reported is the first one. */
 static int
 apply(struct load *ld, const config_setting_t *root, struct cfg *c)
@@ -634,7 +678,7 @@ apply(struct load *ld, const config_setting_t *root, struct cfg *c)
 		if (!seen[i] &&
 		    key_ops[cfg_keys[i].type].set(&cfg_keys[i], NULL, c, ld) == -1)
 			return -1;
-	return 0;
+	return check_proxies(ld, root, c);
 }
 
 /* The files a reload reads again: the file itself, then its @includes.
@@ -776,7 +820,9 @@ cfg_listen_equal(const struct cfg *a, const struct cfg *b)
 		return 0;
 	for (size_t i = 0; i < a->nlisten; i++)
 		if (!cfg_str_equal(a->listen[i].host, b->listen[i].host) ||
-		    !cfg_str_equal(a->listen[i].port, b->listen[i].port))
+		    !cfg_str_equal(a->listen[i].port, b->listen[i].port) ||
+		    a->listen[i].proxy_protocol != b->listen[i].proxy_protocol ||
+		    a->listen[i].reuse_port != b->listen[i].reuse_port)
 			return 0;
 	return 1;
 }

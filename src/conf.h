@@ -19,6 +19,8 @@
 struct cfg_listen {
 	char	*host;		/* NULL: both wildcards ("*" is stored as NULL) */
 	char	*port;		/* decimal number or service name */
+	int	 proxy_protocol; /* connections start with a PROXY header */
+	int	 reuse_port;	/* SO_REUSEPORT: a second instance may bind */
 	char	*file;		/* file and line of the entry, for messages */
 	int	 line;
 };
@@ -47,6 +49,9 @@ struct cfg {
 	size_t		  nallow;
 	struct acl_rule	 *deny;
 	size_t		  ndeny;
+	struct acl_rule	 *trusted_proxies; /* who may send a PROXY header */
+	size_t		  ntrusted_proxies;
+	int		  proxy_timeout; /* seconds to send the whole header */
 	int		  shutdown_timeout;
 	int		  log_facility;	/* LOG_DAEMON, ... */
 	int		  log_level;	/* LOG_ERR .. LOG_DEBUG */
@@ -61,7 +66,7 @@ int cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen);
 /* Print the whole effective configuration in the file's own syntax. */
 void cfg_dump(const struct cfg *cfg, FILE *out);
 void cfg_free(struct cfg *cfg);
-/* Do a and b name the same listen entries (hosts and ports as written)? */
+/* Do a and b name the same listen entries (hosts, ports as written, flags)? */
 int cfg_listen_equal(const struct cfg *a, const struct cfg *b);
 /* Syslog names back from values, for messages. */
 const char *cfg_level_name(int level);

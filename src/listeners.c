@@ -83,9 +83,14 @@ lsn_bind(struct lsn *l, int backlog, char *err, size_t errlen)
 		return -1;
 	}
 	/* Both families share a port number: the v6 socket must not claim v4. */
+	/* SO_REUSEPORT counts at bind(): a second instance with the option
+	 * may then bind beside us (an upgrade), and the kernel spreads new
+	 * connections over both.  Both must run as the same user. */
 	if ((sa->sa_family == AF_INET6 &&
 	    setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
-	    setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1) {
+	    setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    (l->reuse_port &&
+	    setsockopt(l->fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)) {
 		snprintf(err, errlen, "setsockopt: %s: %s", l->name, strerror(errno));
 		goto fail;
 	}
@@ -104,11 +109,16 @@ fail:
 	return -1;
 }
 
-/* Append every address host/port resolves to, skipping ones already there. */
+/*
+ * Append every address host/port resolves to, skipping ones already there;
+ * an address two entries share must not be two kinds of listener.
+ */
 static int
-lsn_resolve_one(const char *host, const char *port, int flags,
+lsn_resolve_one(const struct cfg_listen *cl, const char *host, int flags,
     struct lsn **v, size_t *n, char *err, size_t errlen)
 {
+	const char *port = cl->port;
+	struct lsn *dup;
 	struct addrinfo hints, *res, *ai;
 	int rc;
 
@@ -129,9 +139,17 @@ lsn_resolve_one(const char *host, const char *port, int flags,
 		struct lsn *nv;
 
 		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
-		    ai->ai_addrlen > sizeof(struct sockaddr_storage) ||
-		    lsn_find(*v, *n, ai->ai_addr, ai->ai_addrlen) != NULL)
+		    ai->ai_addrlen > sizeof(struct sockaddr_storage))
 			continue;
+		if ((dup = lsn_find(*v, *n, ai->ai_addr, ai->ai_addrlen)) != NULL) {
+			if (dup->proxy_protocol == cl->proxy_protocol &&
+			    dup->reuse_port == cl->reuse_port)
+				continue;
+			snprintf(err, errlen, "listen: %s: also in an entry with "
+			    "other proxy_protocol or reuse_port", dup->name);
+			freeaddrinfo(res);
+			return -2;
+		}
 		if ((nv = realloc(*v, (*n + 1) * sizeof(**v))) == NULL) {
 			snprintf(err, errlen, "listen: %s", strerror(errno));
 			freeaddrinfo(res);
@@ -142,6 +160,8 @@ lsn_resolve_one(const char *host, const char *port, int flags,
 		nv[*n].fd = -1;
 		memcpy(&nv[*n].addr, ai->ai_addr, ai->ai_addrlen);
 		nv[*n].addrlen = ai->ai_addrlen;
+		nv[*n].proxy_protocol = cl->proxy_protocol;
+		nv[*n].reuse_port = cl->reuse_port;
 		lsn_addr_name(ai->ai_addr, nv[*n].name, sizeof(nv[*n].name));
 		(*n)++;
 	}
@@ -162,12 +182,12 @@ lsn_resolve(const struct cfg_listen *cl, struct lsn **v, size_t *n,
 
 	if (cl->host != NULL && (strcasecmp(cl->host, "localhost") == 0 ||
 	    strcasecmp(cl->host, "localhost.") == 0)) {
-		rc = lsn_resolve_one("127.0.0.1", cl->port, AI_NUMERICHOST,
+		rc = lsn_resolve_one(cl, "127.0.0.1", AI_NUMERICHOST,
 		    v, n, err, errlen);
-		return rc != 0 ? rc : lsn_resolve_one("::1", cl->port,
+		return rc != 0 ? rc : lsn_resolve_one(cl, "::1",
 		    AI_NUMERICHOST, v, n, err, errlen);
 	}
-	return lsn_resolve_one(cl->host, cl->port, 0, v, n, err, errlen);
+	return lsn_resolve_one(cl, cl->host, 0, v, n, err, errlen);
 }
 
 static void
@@ -194,7 +214,22 @@ lsn_reconcile(struct lsn_set *set, const struct cfg *cfg, char *err,
 		return 0;
 	for (i = 0; i < cfg->nlisten; i++) {
 		char why[256];
-		int rc = lsn_resolve(&cfg->listen[i], &v, &n, why, sizeof(why));
+		int rc;
+
+		/*
+		 * SECURITY: until the accept path reads headers and checks
+		 * trusted_proxies (issue 14, part 2, after the privsep
+		 * merge), a proxy_protocol listener would serve anyone and
+		 * echo the header as data.  Refuse it rather than pretend.
+		 */
+		if (cfg->listen[i].proxy_protocol) {
+			snprintf(err, errlen, "%s:%d: listen: proxy_protocol: "
+			    "not supported by this build yet", cfg->path,
+			    cfg->listen[i].line);
+			*status = EX_CONFIG;
+			goto fail;
+		}
+		rc = lsn_resolve(&cfg->listen[i], &v, &n, why, sizeof(why));
 
 		if (rc == 0)
 			continue;
@@ -218,12 +253,21 @@ lsn_reconcile(struct lsn_set *set, const struct cfg *cfg, char *err,
 	 * listen() again on a kept socket only updates its backlog; not
 	 * before now, as a failed reload must leave the old set untouched.
 	 */
-	for (i = 0; i < n; i++)
-		if (lsn_find(set->v, set->n, (struct sockaddr *)&v[i].addr,
-		    v[i].addrlen) == NULL)
+	for (i = 0; i < n; i++) {
+		old = lsn_find(set->v, set->n, (struct sockaddr *)&v[i].addr,
+		    v[i].addrlen);
+		if (old == NULL) {
 			log_info("listening on %s", v[i].name);
-		else
-			(void)listen(v[i].fd, cfg->backlog);
+			continue;
+		}
+		(void)listen(v[i].fd, cfg->backlog);
+		/* The option counts only at bind(), and binding again
+		 * beside the socket or after closing it refuses connections. */
+		if (old->reuse_port != v[i].reuse_port)
+			log_notice("listen: %s: a change of reuse_port needs a "
+			    "restart", v[i].name);
+		v[i].reuse_port = old->reuse_port;
+	}
 	for (i = 0; i < set->n; i++)
 		if (lsn_find(v, n, (struct sockaddr *)&set->v[i].addr,
 		    set->v[i].addrlen) == NULL) {

@@ -15,6 +15,8 @@ struct lsn {
 	struct sockaddr_storage	addr;
 	socklen_t		addrlen;
 	char			name[64];	/* "127.0.0.1:1205", "[::1]:1205" */
+	int			proxy_protocol;	/* a PROXY header comes first */
+	int			reuse_port;	/* bound with SO_REUSEPORT */
 };
 
 struct lsn_set {
@@ -25,7 +27,10 @@ struct lsn_set {
 
 /*
  * Make set match cfg: sockets present in both stay open, new ones are bound
- * (non-blocking, SO_REUSEADDR, IPV6_V6ONLY), removed ones are closed.  An
+ * (non-blocking, SO_REUSEADDR, IPV6_V6ONLY, SO_REUSEPORT if the entry has
+ * reuse_port), removed ones are closed.  A kept socket takes the entry's
+ * proxy_protocol at once; a changed reuse_port is logged as needing a
+ * restart and the socket keeps the option it was bound with.  An
  * inherited set is left as it is (`listen` is then not used).  On
  * any failure nothing changes, -1 is returned and err says why; *status
  * is the exit status to use at start-up: EX_CONFIG for a host or service

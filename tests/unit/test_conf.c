@@ -111,6 +111,9 @@ assert_cfg_equal(const struct cfg *a, const struct cfg *b)
 	for (i = 0; i < a->nlisten; i++) {
 		assert_true(str_equal(a->listen[i].host, b->listen[i].host));
 		assert_string_equal(a->listen[i].port, b->listen[i].port);
+		assert_int_equal(a->listen[i].proxy_protocol,
+		    b->listen[i].proxy_protocol);
+		assert_int_equal(a->listen[i].reuse_port, b->listen[i].reuse_port);
 	}
 	assert_int_equal(a->backlog, b->backlog);
 	assert_true(str_equal(a->user, b->user));
@@ -135,6 +138,11 @@ assert_cfg_equal(const struct cfg *a, const struct cfg *b)
 	if (a->ndeny > 0)
 		assert_memory_equal(a->deny, b->deny,
 		    a->ndeny * sizeof(*a->deny));
+	assert_int_equal(a->ntrusted_proxies, b->ntrusted_proxies);
+	if (a->ntrusted_proxies > 0)
+		assert_memory_equal(a->trusted_proxies, b->trusted_proxies,
+		    a->ntrusted_proxies * sizeof(*a->trusted_proxies));
+	assert_int_equal(a->proxy_timeout, b->proxy_timeout);
 	assert_int_equal(a->shutdown_timeout, b->shutdown_timeout);
 	assert_int_equal(a->log_facility, b->log_facility);
 	assert_int_equal(a->log_level, b->log_level);
@@ -144,7 +152,8 @@ static const char full_text[] =
     "# every key, none at its default\n"
     "listen = (\n"
     "  { host = \"*\"; port = \"http\"; },\n"
-    "  { host = \"::1\"; port = 8080; },\n"
+    "  { host = \"::1\"; port = 8080; proxy_protocol = true;\n"
+    "    reuse_port = true; },\n"
     "  { port = \"1206\"; },\n"
     "  { host = \"localhost\"; }\n"
     ");\n"
@@ -163,6 +172,8 @@ static const char full_text[] =
     "max_session_bytes = 10000000000L;\n"
     "allow = [ \"192.0.2.7/24\", \"2001:db8::/32\", \"::ffff:198.51.100.1\" ];\n"
     "deny = ( \"192.0.2.66\" );\n"
+    "trusted_proxies = ( \"10.1.2.0/24\", \"2001:db8:1::7\" );\n"
+    "proxy_timeout = 3600;\n"
     "shutdown_timeout = 0;\n"
     "log_facility = \"local7\";\n"
     "log_level = \"debug\";\n"
@@ -191,6 +202,10 @@ test_full(void **state)
 	assert_int_equal(c.listen[0].line, 3);
 	assert_string_equal(c.listen[1].host, "::1");
 	assert_string_equal(c.listen[1].port, "8080");
+	assert_true(c.listen[1].proxy_protocol);
+	assert_true(c.listen[1].reuse_port);
+	assert_false(c.listen[0].proxy_protocol);
+	assert_false(c.listen[0].reuse_port);
 	assert_null(c.listen[2].host);
 	assert_string_equal(c.listen[2].port, "1206");
 	assert_string_equal(c.listen[3].host, "localhost");
@@ -214,6 +229,10 @@ test_full(void **state)
 	assert_rule(&c.allow[2], "198.51.100.1");
 	assert_int_equal(c.ndeny, 1);
 	assert_rule(&c.deny[0], "192.0.2.66");
+	assert_int_equal(c.ntrusted_proxies, 2);
+	assert_rule(&c.trusted_proxies[0], "10.1.2.0/24");
+	assert_rule(&c.trusted_proxies[1], "2001:db8:1::7");
+	assert_int_equal(c.proxy_timeout, 3600);
 	assert_int_equal(c.shutdown_timeout, 0);
 	assert_int_equal(c.log_facility, LOG_LOCAL7);
 	assert_int_equal(c.log_level, LOG_DEBUG);
@@ -228,6 +247,8 @@ assert_defaults(const struct cfg *c)
 	assert_int_equal(c->nlisten, 1);
 	assert_string_equal(c->listen[0].host, "localhost");
 	assert_string_equal(c->listen[0].port, "1205");
+	assert_false(c->listen[0].proxy_protocol);
+	assert_false(c->listen[0].reuse_port);
 	assert_int_equal(c->backlog, 128);
 	assert_string_equal(c->user, "caseserv");
 	assert_null(c->group);
@@ -245,6 +266,9 @@ assert_defaults(const struct cfg *c)
 	assert_null(c->allow);
 	assert_int_equal(c->ndeny, 0);
 	assert_null(c->deny);
+	assert_int_equal(c->ntrusted_proxies, 0);
+	assert_null(c->trusted_proxies);
+	assert_int_equal(c->proxy_timeout, 5);
 	assert_int_equal(c->shutdown_timeout, 10);
 	assert_int_equal(c->log_facility, LOG_DAEMON);
 	assert_int_equal(c->log_level, LOG_INFO);
@@ -797,6 +821,66 @@ test_bad_listen(void **state)
 	    "listen: empty list: nothing to listen on");
 }
 
+/* The PROXY protocol's keys and reuse_port (SPEC section 3). */
+static void
+test_proxy_keys(void **state)
+{
+	struct cfg a, b;
+
+	(void)state;
+	load_ok("listen = ( { port = 1; reuse_port = true; },\n"
+	    "  { port = 2; proxy_protocol = true; reuse_port = false; } );\n"
+	    "trusted_proxies = [ \"192.0.2.1\" ];\nproxy_timeout = 1;\n", &a);
+	assert_false(a.listen[0].proxy_protocol);
+	assert_true(a.listen[0].reuse_port);
+	assert_true(a.listen[1].proxy_protocol);
+	assert_false(a.listen[1].reuse_port);
+	assert_int_equal(a.ntrusted_proxies, 1);
+	assert_rule(&a.trusted_proxies[0], "192.0.2.1");
+	assert_int_equal(a.proxy_timeout, 1);
+	/* A reload compares the flags too (socket activation logs them). */
+	load_ok("listen = ( { port = 1; reuse_port = true; },\n"
+	    "  { port = 2; proxy_protocol = true; } );\n"
+	    "trusted_proxies = [ \"192.0.2.1\" ];\n", &b);
+	assert_true(cfg_listen_equal(&a, &b));
+	b.listen[0].reuse_port = 0;
+	assert_false(cfg_listen_equal(&a, &b));
+	b.listen[0].reuse_port = 1;
+	b.listen[1].proxy_protocol = 0;
+	assert_false(cfg_listen_equal(&a, &b));
+	cfg_free(&a);
+	cfg_free(&b);
+	/* No trusted proxy is fine as long as nobody needs one. */
+	load_ok("listen = ( { proxy_protocol = false; } );\n"
+	    "trusted_proxies = ();\n", &a);
+	cfg_free(&a);
+
+	expect_error("listen = ( { port = 1; },\n"
+	    "  { port = 2; proxy_protocol = true; } );\n", 2,
+	    "listen: proxy_protocol: trusted_proxies is empty: no proxy may "
+	    "send a header");
+	expect_error("trusted_proxies = ();\nlisten = (\n"
+	    "  { proxy_protocol = true; } );\n", 3,
+	    "listen: proxy_protocol: trusted_proxies is empty: no proxy may "
+	    "send a header");
+	expect_error("listen = ( { proxy_protocol = 1; } );\n", 1,
+	    "listen: proxy_protocol: expected true or false");
+	expect_error("listen = (\n { reuse_port = \"yes\"; } );\n", 2,
+	    "listen: reuse_port: expected true or false");
+	expect_error("trusted_proxies = \"10.0.0.1\";\n", 1,
+	    "trusted_proxies: expected a list of strings");
+	expect_error("trusted_proxies = ( \"10.0.0.1\",\n \"lb.example\" );\n",
+	    2, "trusted_proxies: 'lb.example': not an IP address or CIDR prefix");
+	expect_error("proxy_timeout = 0;\n", 1,
+	    "proxy_timeout: 0 is out of range 1..3600");
+	expect_error("proxy_timeout = 3601;\n", 1,
+	    "proxy_timeout: 3601 is out of range 1..3600");
+	expect_error("proxy_timeout = \"5\";\n", 1,
+	    "proxy_timeout: expected an integer");
+	expect_error("proxy_timeout = true;\n", 1,
+	    "proxy_timeout: expected an integer");
+}
+
 static void
 test_syntax(void **state)
 {
@@ -878,7 +962,8 @@ test_dump_every_key(void **state)
 			fail_msg("dump lacks %s", cfg_keys[i].name);
 	}
 	assert_non_null(strstr(buf, "listen = (\n  { host = \"localhost\"; "
-	    "port = 1205; }\n);\n"));
+	    "port = 1205; proxy_protocol = false; reuse_port = false; }\n);\n"));
+	assert_non_null(strstr(buf, "\ntrusted_proxies = ();\nproxy_timeout = 5;\n"));
 	assert_non_null(strstr(buf, "\ngroup = \"\";\n"));
 	free(buf);
 	cfg_free(&c);
@@ -982,6 +1067,7 @@ main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_bad_acl),
 		cmocka_unit_test(test_bad_listen),
+		cmocka_unit_test(test_proxy_keys),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_cannot_open),
 		cmocka_unit_test(test_dump_roundtrip),
