@@ -1,10 +1,10 @@
 /*
  * main.c - wires the pieces together, in the order that matters:
  * clean descriptors, process title, configuration, accounts (and whether
- * the run user can read the file again on reload), sandbox programs,
- * detach, pidfile lock, bind, pid written, privilege drop, master sandbox,
- * ready, serve.  With -i, inetd.c takes over once the configuration is
- * read.
+ * the run user can read the file again on reload), the session's filter,
+ * detach, pidfile lock, bind, pid written, privilege drop, the acceptor
+ * forked and configured, main's filter, ready, serve.  With -i, inetd.c
+ * takes over once the configuration is read.
  */
 #include "config.h"
 
@@ -22,8 +22,8 @@
 #include "options.h"
 #include "privs.h"
 #include "proctitle.h"
+#include "parent.h"
 #include "sandbox.h"
-#include "supervisor.h"
 
 /* Warns, or with -t fails, when a reload could not read the file again. */
 static int
@@ -113,7 +113,7 @@ main(int argc, char **argv)
 	dmn_notify_init();
 	if (!o.foreground)
 		dmn_detach();
-	sup_init();
+	par_init();
 	/* The pidfile's lock first: a second instance names the running
 	 * one rather than failing on its busy port. */
 	if (cfg.pidfile != NULL) {
@@ -131,11 +131,16 @@ main(int argc, char **argv)
 		fatalx(EX_OSERR, "%s", err);
 	/* Handed-over sockets are never bound again: no capability kept. */
 	prv_drop(&ids, !set.inherited && lsn_lowest_port(&set) < 1024);
-	sbx_enter_master();
+	/* The acceptor: forked once, its settings and listeners sent. */
+	par_start(&cfg, &set, o.to_stderr);
+	/* Landlock: ll_restrict_main() goes here, before the filter */
+	sbx_enter_main();
+	par_wait_ready();
 	dmn_ready(o.to_stderr);
 	log_startup_stderr(0);
+	pt_set("main [listeners=%zu]", set.n);
 
-	status = sup_run(&cfg, &set);
+	status = par_run(&cfg, &set);
 	cfg_free(&cfg);
 	return status;
 }

@@ -3,7 +3,7 @@
  *
  * ses_run() first locks the process down (ses_lock_down reads as the list
  * of protections), then echoes toggled chunks until the client is done, a
- * limit is reached or the master asks it to finish, and reports how it
+ * limit is reached or the acceptor asks it to finish, and reports how it
  * ended.  Nothing here allocates or logs: after the sandbox is on, the
  * only system calls are read, write, poll, shutdown, close, clock_gettime
  * and exit.
@@ -47,6 +47,7 @@ static volatile sig_atomic_t ses_finishing;
 static sigset_t ses_open_mask;		/* inside ppoll: SIGTERM comes in */
 #ifdef CASESERV_TEST_HOOKS
 static int ses_break_sandbox;
+static const char *ses_attack;		/* CASESERV_TEST_SESSION_ATTACK */
 #endif
 
 static const char *const ses_reasons[SES_NREASONS] = {
@@ -150,24 +151,24 @@ ses_tcp_options(int fd)
 }
 
 /*
- * The master's handlers must never run here (they write to its self-pipe
- * and reap its children), so the signals they catch stay blocked for the
- * session's life.  SIGTERM, the master's request to finish, is blocked
+ * The acceptor's handlers must never run here (they write to its
+ * self-pipe and reap its children), so the signals they catch stay blocked for the
+ * session's life.  SIGTERM, the acceptor's request to finish, is blocked
  * too except inside ppoll() while waiting for input: it can never slip in
- * between the check of ses_finishing and the wait.  The master blocked
- * everything around fork(), so a SIGTERM sent in that window is pending
+ * between the check of ses_finishing and the wait.  The acceptor blocked
+ * everything around clone(), so a SIGTERM sent in that window is pending
  * and is delivered in the first wait.
  */
 static int
 ses_signals(void)
 {
-	static const int masters[] = { SIGHUP, SIGINT, SIGUSR1, SIGCHLD, SIGPIPE };
+	static const int theirs[] = { SIGHUP, SIGINT, SIGUSR1, SIGCHLD, SIGPIPE };
 	struct sigaction sa;
 	sigset_t mask;
 
 	sigemptyset(&ses_open_mask);
-	for (size_t i = 0; i < sizeof(masters) / sizeof(masters[0]); i++)
-		sigaddset(&ses_open_mask, masters[i]);
+	for (size_t i = 0; i < sizeof(theirs) / sizeof(theirs[0]); i++)
+		sigaddset(&ses_open_mask, theirs[i]);
 	mask = ses_open_mask;
 	sigaddset(&mask, SIGTERM);
 	memset(&sa, 0, sizeof(sa));
@@ -186,7 +187,13 @@ ses_signals(void)
 static int
 ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 {
-	static const struct rlimit no_core = { 0, 0 };
+	static const struct rlimit none = { 0, 0 }, one = { 1, 1 };
+	static const struct { int res; const struct rlimit *lim; } no_more[] = {
+		{ RLIMIT_NPROC, &none }, { RLIMIT_FSIZE, &none },
+		/* 1, not 0: poll() fails with EINVAL for more descriptors
+		 * than RLIMIT_NOFILE, and the loop polls one (as OpenSSH). */
+		{ RLIMIT_NOFILE, &one },
+	};
 	const int keep[3] = { c->rfd, c->report_fd, c->wfd };
 
 	/* Named while prctl(PR_SET_NAME) is still allowed. */
@@ -199,10 +206,16 @@ ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 	if (ses_close_others(keep, c->rfd == c->wfd ? 2 : 3) == -1)
 		return -1;
 	/* SECURITY: a killed session must not dump client data to disk. */
-	if (setrlimit(RLIMIT_CORE, &no_core) == -1)
+	if (setrlimit(RLIMIT_CORE, &none) == -1)
 		return -1;
-	/* SECURITY: no session outlives its master. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != p->master)
+	/* SECURITY: as OpenSSH's sandbox: no process, no new descriptor, no
+	 * byte written to a file, even where the filters would let a call
+	 * through.  The descriptors it holds stay usable. */
+	for (size_t i = 0; i < sizeof(no_more) / sizeof(no_more[0]); i++)
+		if (setrlimit(no_more[i].res, no_more[i].lim) == -1)
+			return -1;
+	/* SECURITY: no session outlives the acceptor. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != p->parent)
 		return -1;
 	if (ses_tcp_options(c->rfd) == -1 ||
 	    (c->wfd != c->rfd && ses_tcp_options(c->wfd) == -1))
@@ -242,7 +255,7 @@ ses_wait_ms(const struct ses_params *p, int64_t start, int64_t last,
 
 /*
  * Wait until fd is ready for events.  Returns SES_OK when ready, or the reason
- * the session ends: a deadline passed, or (with stop_on_term) the master
+ * the session ends: a deadline passed, or (with stop_on_term) the acceptor
  * asked it to finish.
  */
 static int
@@ -297,6 +310,34 @@ ses_write_all(int fd, const unsigned char *buf, size_t len,
 	return 0;
 }
 
+#ifdef CASESERV_TEST_HOOKS
+/*
+ * Test builds: what a compromised session could do to its channel, once
+ * per session, at its first read.  "shutdown" shuts it down (the shared
+ * report socket of old could be shut for every session this way);
+ * "flood" fills it with records; "forge" writes a record that lies and
+ * exits at once, so the lie is its only record.
+ */
+static void
+ses_test_attack(const char *what)
+{
+	struct rpt_record lie = { RPT_CLOSE, SES_EOF, 0, 999999, 999999 };
+	unsigned char buf[RPT_SIZE];
+
+	rpt_encode(&lie, buf);
+	if (strcmp(what, "shutdown") == 0)
+		(void)shutdown(ses_report_fd, SHUT_RDWR);
+	else if (strcmp(what, "flood") == 0)
+		while (write(ses_report_fd, buf, sizeof(buf)) > 0)
+			;
+	else if (strcmp(what, "forge") == 0) {
+		(void)!write(ses_report_fd, buf, sizeof(buf));
+		_exit(0);
+	}
+	ses_attack = NULL;
+}
+#endif
+
 /* Read one chunk (at most max bytes), toggle it, send it back. */
 static int
 ses_echo(const struct ses_conn *c, size_t max, const struct ses_params *p,
@@ -314,6 +355,8 @@ ses_echo(const struct ses_conn *c, size_t max, const struct ses_params *p,
 #ifdef CASESERV_TEST_HOOKS
 	if (ses_break_sandbox)
 		(void)open("/etc/passwd", O_RDONLY);
+	if (ses_attack != NULL)
+		ses_test_attack(ses_attack);
 #endif
 	tgl_apply(ses_buf, (size_t)n);
 	return ses_write_all(c->wfd, ses_buf, (size_t)n, p, start, last);
@@ -407,6 +450,7 @@ ses_run(const struct ses_conn *c, const struct ses_params *p)
 	ses_report_fd = c->report_fd;
 #ifdef CASESERV_TEST_HOOKS
 	ses_break_sandbox = getenv("CASESERV_TEST_SANDBOX_BREAK") != NULL;
+	ses_attack = getenv("CASESERV_TEST_SESSION_ATTACK");
 #endif
 	if (ses_lock_down(c, p) == -1) {
 		ses_report(SES_ERROR);
