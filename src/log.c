@@ -103,6 +103,7 @@ log_open_socket(void)
 void
 log_use_socket(int fd, void (*lost)(void))
 {
+	static int zone_read;
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -119,9 +120,14 @@ log_use_socket(int fd, void (*lost)(void))
 	log_own = fd;
 	log_lost = lost;
 	/* The time zone is read now, while files can still be opened:
-	 * localtime_r() reads it once and keeps it. */
-	tzset();
-	(void)localtime_r(&now, &tm);
+	 * localtime_r() reads it once and keeps it.  Only the first time:
+	 * with $TZ unset, tzset() reads /etc/localtime again each call, and
+	 * later calls come under the acceptor's filter (no open). */
+	if (!zone_read) {
+		tzset();
+		(void)localtime_r(&now, &tm);
+		zone_read = 1;
+	}
 }
 
 void
