@@ -12,6 +12,16 @@
 #include <stdlib.h>
 #include <sysexits.h>
 #include <syslog.h>
+#ifdef CASESERV_TEST_HOOKS
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "activation.h"
 #include "conf.h"
@@ -41,6 +51,46 @@ check_readable(const struct prv_ids *ids, const struct cfg *cfg, int test)
 	fprintf(stderr, "%s\n", line);
 	return -1;
 }
+
+#ifdef CASESERV_TEST_HOOKS
+/*
+ * Test builds: what $CASESERV_TEST_MAIN_ATTACK lists (comma-separated),
+ * tried once main's filter is on; each call's outcome is logged as
+ * "test: main attack WHAT: returned R: ERROR" and main goes on.
+ */
+static void
+main_test_attack(const char *list)
+{
+	static char *const argv[] = { (char *)(uintptr_t)"true", NULL };
+	char what[64];
+	long r;
+
+	while (list != NULL && *list != '\0') {
+		size_t n = strcspn(list, ",");
+
+		snprintf(what, sizeof(what), "%.*s", (int)n, list);
+		list += n + (list[n] == ',');
+		errno = 0;
+		if (strcmp(what, "execve") == 0)
+			r = execve("/bin/true", argv, argv);
+		else if (strcmp(what, "ptrace") == 0)
+			r = ptrace(PTRACE_ATTACH, 1, NULL, NULL);
+		else if (strcmp(what, "fork") == 0) {
+			if ((r = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)) == 0)
+				_exit(0);	/* a child after all: gone */
+		}
+		else if (strcmp(what, "mmap_exec") == 0)
+			r = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE |
+			    MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? -1 : 0;
+		else if (strcmp(what, "fcntl_setown") == 0)
+			r = fcntl(2, F_SETOWN, -getpid());
+		else
+			continue;
+		log_warnx("test: main attack %s: returned %ld: %s", what, r,
+		    strerror(errno));
+	}
+}
+#endif
 
 /* -t and -T: all that start-up checks, short of binding. */
 static int
@@ -135,6 +185,9 @@ main(int argc, char **argv)
 	par_start(&cfg, &set, o.to_stderr);
 	/* Landlock: ll_restrict_main() goes here, before the filter */
 	sbx_enter_main();
+#ifdef CASESERV_TEST_HOOKS
+	main_test_attack(getenv("CASESERV_TEST_MAIN_ATTACK"));
+#endif
 	par_wait_ready();
 	dmn_ready(o.to_stderr);
 	log_startup_stderr(0);

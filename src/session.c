@@ -312,8 +312,8 @@ ses_write_all(int fd, const unsigned char *buf, size_t len,
 
 #ifdef CASESERV_TEST_HOOKS
 /*
- * Test builds: what a compromised session could do to its channel, once
- * per session, at its first read.  "shutdown" shuts it down (the shared
+ * Test builds: what a compromised session could do to its channel, at
+ * the first read of a client that starts with "!attack".  "shutdown" shuts it down (the shared
  * report socket of old could be shut for every session this way);
  * "flood" fills it with records; "forge" writes a record that lies and
  * exits at once, so the lie is its only record.
@@ -355,7 +355,8 @@ ses_echo(const struct ses_conn *c, size_t max, const struct ses_params *p,
 #ifdef CASESERV_TEST_HOOKS
 	if (ses_break_sandbox)
 		(void)open("/etc/passwd", O_RDONLY);
-	if (ses_attack != NULL)
+	/* Only a client that asks: the others stay honest. */
+	if (ses_attack != NULL && n >= 7 && memcmp(ses_buf, "!attack", 7) == 0)
 		ses_test_attack(ses_attack);
 #endif
 	tgl_apply(ses_buf, (size_t)n);
