@@ -920,13 +920,29 @@ child_named(pid_t ppid, const char *name)
 	return found;
 }
 
+/* main's title is set once the acceptor has its configuration in force. */
+static int
+main_ready(pid_t pid)
+{
+	char path[64], *cmd;
+	int ready;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((cmd = cst_read_file(path)) == NULL)
+		return 0;
+	ready = strncmp(cmd, "caseserv: main [", 16) == 0;
+	free(cmd);
+	return ready;
+}
+
 pid_t
 cst_must_acceptor(struct cst_daemon *d)
 {
 	int64_t end = cst_now_ms() + CST_WAIT_MS;
 	pid_t pid;
 
-	while ((pid = child_named(d->pid, "caseserv-acc")) == 0) {
+	while (!main_ready(d->pid) ||
+	    (pid = child_named(d->pid, "caseserv-acc")) == 0) {
 		if (cst_now_ms() >= end)
 			fail_msg("cstest: no acceptor under main pid %d",
 			    (int)d->pid);
