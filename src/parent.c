@@ -449,6 +449,7 @@ par_run(struct cfg *cfg, struct lsn_set *set)
 	close(par.pidfd);
 	if (par.chan != -1)
 		close(par.chan);
+	lsn_close_all(par.lsn);		/* already, unless the acceptor died */
 	dmn_pidfile_remove();
 	log_info("exiting");
 	return ok ? EX_OK : EX_SOFTWARE;
