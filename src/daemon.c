@@ -134,6 +134,32 @@ dmn_ready(int keep_stderr)
 	dmn_notify("READY=1");
 }
 
+void
+dmn_child(int keep_stderr)
+{
+	int fd;
+
+	/* Detaching: the invoking shell's terminal or pipe is not the
+	 * acceptor's to hold (a shell waiting for end-of-file on it would
+	 * wait for ever). */
+	if (ready_fd != -1 && null_fd != -1)
+		for (fd = 0; fd <= (keep_stderr ? 1 : 2); fd++)
+			(void)dup2(null_fd, fd);
+	/* SECURITY: the waiting parent hears from main only; the pidfile and
+	 * the service manager's socket are main's (and with pid_fd at -1 an
+	 * exit here runs no pidfile removal). */
+	if (ready_fd != -1)
+		close(ready_fd);
+	if (null_fd != -1)
+		close(null_fd);
+	if (pid_fd != -1)
+		close(pid_fd);
+	if (notify_fd != -1)
+		close(notify_fd);
+	ready_fd = null_fd = pid_fd = notify_fd = -1;
+	watchdog_usec = 0;
+}
+
 /* The pid of the instance holding the lock: its file, else the lock. */
 static long
 pidfile_holder(int fd)

@@ -37,6 +37,14 @@ int dmn_pidfile_write(char *err, size_t errlen);
 /* Hand the pidfile to the account the daemon drops to, so it can remove it. */
 void dmn_pidfile_chown(uid_t uid, gid_t gid);
 void dmn_pidfile_remove(void);
+/*
+ * In a child of main (the acceptor), first thing: standard streams to
+ * /dev/null when detaching (standard error kept with -e), and the
+ * descriptors that are main's alone closed and forgotten: the pipe to the
+ * waiting parent, the pidfile (so no exit here removes it), the notify
+ * socket.
+ */
+void dmn_child(int keep_stderr);
 /* Open $NOTIFY_SOCKET now, while the file system is still reachable. */
 void dmn_notify_init(void);
 /*

@@ -1,9 +1,10 @@
 /*
  * inetd.c - -i: one connection, handed over on standard input and output.
  *
- * The process that is started plays the master's part for one session:
- * it checks the peer, drops privileges, enters the master's filter and
- * forks; the child is an ordinary session (session.c, the same lock-down
+ * The process that is started plays the acceptor's part for one session:
+ * it checks the peer, drops privileges, enters the acceptor's filter and
+ * forks (with a pidfd, through a channel of its own, as child.c and
+ * sessions.c do it for the daemon); the child is an ordinary session (session.c, the same lock-down
  * and filter as under the daemon) and this process, the monitor, waits
  * for it and writes the `open` and `close` lines, which the session
  * itself could not (it never logs, see DESIGN.md).  Limits and rates are
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 #include "acl.h"
+#include "child.h"
 #include "inetd.h"
 #include "listeners.h"
 #include "log.h"
@@ -175,6 +177,22 @@ ind_conn(struct ses_conn *c)
 	return 0;
 }
 
+/* The connection's descriptors above 2, close-on-exec; 0 and 1 on
+ * /dev/null. */
+static int
+ind_move(struct ses_conn *c, int null)
+{
+	int rfd = fcntl(c->rfd, F_DUPFD_CLOEXEC, 3), wfd = rfd;
+
+	if (rfd == -1 || (c->wfd != c->rfd &&
+	    (wfd = fcntl(c->wfd, F_DUPFD_CLOEXEC, 3)) == -1) ||
+	    dup2(null, 0) == -1 || dup2(null, 1) == -1)
+		return -1;
+	c->rfd = rfd;
+	c->wfd = wfd;
+	return 0;
+}
+
 static void
 ind_on_signal(int sig)
 {
@@ -212,9 +230,10 @@ ind_signals(sigset_t *waitmask)
 }
 
 /* Reap the session; on a stop request pass it on, and after
- * shutdown_timeout kill.  *killed: we sent SIGKILL. */
+ * shutdown_timeout kill (through its pidfd).  *killed: we sent SIGKILL. */
 static int
-ind_wait(pid_t pid, int shutdown_timeout, const sigset_t *waitmask, int *killed)
+ind_wait(pid_t pid, int pidfd, int shutdown_timeout, const sigset_t *waitmask,
+    int *killed)
 {
 	int64_t deadline = -1, left;
 	struct timespec ts;
@@ -228,12 +247,12 @@ ind_wait(pid_t pid, int shutdown_timeout, const sigset_t *waitmask, int *killed)
 		if (r == -1 && errno != EINTR)
 			fatal(EX_OSERR, "waitpid");
 		if (ind_got_term && deadline < 0) {
-			kill(pid, SIGTERM);
+			(void)chd_signal(pidfd, SIGTERM);
 			deadline = ind_now() + (int64_t)shutdown_timeout * 1000;
 		}
 		left = deadline < 0 ? -1 : deadline - ind_now();
 		if (deadline >= 0 && left <= 0 && !*killed) {
-			kill(pid, SIGKILL);
+			(void)chd_signal(pidfd, SIGKILL);
 			*killed = 1;
 		}
 		ts.tv_sec = left > 0 ? left / 1000 : 0;
@@ -270,35 +289,35 @@ ind_log_end(const char *peer, pid_t pid, int status, int killed,
 }
 
 /*
- * The one record the session sends as it ends.  SECURITY: only the
- * session holds the other end (ours is closed after fork), and the record
- * is taken only whole; its counts are the session's word, as under the
- * daemon.
+ * The one record the session writes as it ends, read once from its own
+ * channel.  SECURITY: only the session holds the other end (ours is
+ * closed after the clone), and exactly one valid record counts; its
+ * counts are the session's word, as under the daemon.
  */
 static int
 ind_report(int fd, struct rpt_record *rep)
 {
-	unsigned char buf[RPT_SIZE + 1];	/* a longer datagram shows */
+	unsigned char buf[RPT_SIZE + 1];	/* a second record shows */
 	ssize_t n;
 
 	memset(rep, 0, sizeof(*rep));
-	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-	return n > 0 && rpt_decode(buf, (size_t)n, rep) == 0;
+	n = read(fd, buf, sizeof(buf));
+	return n == RPT_SIZE && rpt_decode(buf, (size_t)n, rep) == 0;
 }
 
 /* ---- the whole run -------------------------------------------------------- */
 
 /* The monitor's part once the session is forked. */
 static int
-ind_monitor(const struct cfg *cfg, pid_t pid, const char *peer, int report,
-    const sigset_t *waitmask, int64_t start)
+ind_monitor(const struct cfg *cfg, pid_t pid, int pidfd, const char *peer,
+    int report, const sigset_t *waitmask, int64_t start)
 {
 	struct rpt_record rep;
 	int status, killed, reported;
 
 	pt_set("inetd monitor %s", peer);
 	log_info("open peer=%s pid=%ld", peer, (long)pid);
-	status = ind_wait(pid, cfg->shutdown_timeout, waitmask, &killed);
+	status = ind_wait(pid, pidfd, cfg->shutdown_timeout, waitmask, &killed);
 	reported = ind_report(report, &rep);
 	ind_log_end(peer, pid, status, killed, &rep, reported,
 	    (long)(ind_now() - start));
@@ -319,7 +338,7 @@ ind_run(const struct cfg *cfg)
 	struct ses_conn c;
 	struct prv_ids ids;
 	char peer[IND_PEERLEN], title[IND_PEERLEN + 16];
-	int report[2], null, known;
+	int report[2], null, known, pidfd = -1;
 	sigset_t waitmask;
 	int64_t start;
 	pid_t pid;
@@ -341,27 +360,36 @@ ind_run(const struct cfg *cfg)
 		fatal(EX_OSERR, "open: /dev/null");
 	if (ind_conn(&c) == -1)
 		fatal(EX_OSERR, "inetd: standard input/output");
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, report) == -1)
+	/* SECURITY: a channel of its own, as under the daemon. */
+	if (pipe2(report, O_CLOEXEC | O_NONBLOCK) == -1)
 		fatal(EX_OSERR, "report channel");
 	if (ind_signals(&waitmask) == -1)
 		fatal(EX_OSERR, "sigaction");
 	c.report_fd = report[1];
+	/* The client's descriptors move out of 0 and 1, which point at
+	 * /dev/null from now on: after the clone the connection is the
+	 * session's alone (its close must end the connection, not wait for
+	 * ours), and the monitor's filter has no dup2 to give them up then. */
+	if (ind_move(&c, null) == -1)
+		fatal(EX_OSERR, "inetd: standard input/output");
+	close(null);
+	log_use_socket(log_open_socket(), NULL);
 	/* SECURITY: the daemon's order: unprivileged for good, then the
-	 * master's filter, then the session forks under it. */
+	 * acceptor's filter (the monitor is the acceptor of one session),
+	 * then the session under it. */
 	prv_drop(&ids, 0);
-	sbx_enter_master();
+	sbx_enter_acceptor(NULL);
 	snprintf(title, sizeof(title), "inetd session %s", peer);
 	p.title = title;
-	p.master = getpid();
+	p.parent = getpid();
 	start = ind_now();
-	if ((pid = fork()) == -1)
-		fatal(EX_OSERR, "fork");
+	if ((pid = chd_spawn(&pidfd)) == -1)
+		fatal(EX_OSERR, "clone");
 	if (pid == 0)
 		ses_run(&c, &p);
-	/* The client's connection is the session's alone now: its close
-	 * must end the connection, not wait for ours. */
 	close(report[1]);
-	if (dup2(null, 0) == -1 || dup2(null, 1) == -1)
-		log_warn("inetd: dup2: /dev/null");
-	return ind_monitor(cfg, pid, peer, report[0], &waitmask, start);
+	close(c.rfd);
+	if (c.wfd != c.rfd)
+		close(c.wfd);
+	return ind_monitor(cfg, pid, pidfd, peer, report[0], &waitmask, start);
 }

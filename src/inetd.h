@@ -17,7 +17,7 @@
 void ind_stdio(int *to_stderr);
 /*
  * Serve the connection: check the peer against allow/deny, drop
- * privileges, enter the master's filter, fork the session (locked down
+ * privileges, enter the acceptor's filter, fork the session (locked down
  * exactly as the daemon's), log `open` and `close`.  Returns the exit
  * status: 0 for a session that ended normally or a refused peer.
  */

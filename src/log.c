@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -23,6 +26,11 @@ static int log_pinned = -1;	/* -d: debug whatever the file says */
 static int log_max = LOG_INFO;
 static int log_startup;		/* also print failures on stderr */
 static int log_journal;		/* stderr is the journal's stream */
+static int log_facility = LOG_DAEMON;
+/* Our own syslog datagrams (log_use_socket): the descriptor, -1 while
+ * there is none; and whom to tell when it fails. */
+static int log_own = -2;	/* -2: not in use, glibc's syslog() is */
+static void (*log_lost)(void);
 
 /*
  * systemd sets $JOURNAL_STREAM to "DEV:INODE" of the stream it connects
@@ -51,6 +59,7 @@ log_init(int to_stderr, int facility, int level)
 	log_to_stderr = to_stderr;
 	log_journal = log_stderr_journal();
 	log_pinned = level;
+	log_facility = facility;
 	if (level >= 0)
 		log_max = level;
 	/*
@@ -66,9 +75,58 @@ log_configure(int facility, int level)
 {
 	if (log_pinned < 0)
 		log_max = level;
-	if (!log_to_stderr) {
+	log_facility = facility;
+	if (!log_to_stderr && log_own == -2) {
 		closelog();
 		openlog("caseserv", LOG_PID | LOG_NDELAY, facility);
+	}
+}
+
+int
+log_open_socket(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (log_to_stderr)
+		return -1;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", _PATH_LOG);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void
+log_use_socket(int fd, void (*lost)(void))
+{
+	static int zone_read;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (log_to_stderr) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	/* glibc's descriptor goes; so that nothing ever reconnects. */
+	if (log_own == -2)
+		closelog();
+	else if (log_own >= 0 && log_own != fd)
+		close(log_own);
+	log_own = fd;
+	log_lost = lost;
+	/* The time zone is read now, while files can still be opened:
+	 * localtime_r() reads it once and keeps it.  Only the first time:
+	 * with $TZ unset, tzset() reads /etc/localtime again each call, and
+	 * later calls come under the acceptor's filter (no open). */
+	if (!zone_read) {
+		tzset();
+		(void)localtime_r(&now, &tm);
+		zone_read = 1;
 	}
 }
 
@@ -125,6 +183,39 @@ log_escape(const char *in, char *out, size_t len)
 	out[o] = '\0';
 }
 
+/*
+ * One datagram in the format glibc's syslog() writes and rsyslog and the
+ * journal read: <PRI>Mmm dd hh:mm:ss caseserv[PID]: message.  A failed
+ * send loses the line and is reported once (the acceptor asks main for a
+ * new socket); there is no reconnecting here, which would need socket()
+ * and connect().
+ */
+static void
+log_send(int prio, const char *line)
+{
+	char buf[LOG_LINE_MAX + 64], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	if (log_own < 0)
+		return;
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm) == 0)
+		snprintf(stamp, sizeof(stamp), "Jan  1 00:00:00");
+	n = snprintf(buf, sizeof(buf), "<%d>%s caseserv[%ld]: %s",
+	    log_facility | prio, stamp, (long)getpid(), line);
+	if (n < 0)
+		return;
+	if (send(log_own, buf, (size_t)n < sizeof(buf) ? (size_t)n :
+	    sizeof(buf) - 1, MSG_NOSIGNAL) == -1 && errno != EINTR &&
+	    errno != EAGAIN && log_lost != NULL) {
+		close(log_own);
+		log_own = -1;
+		log_lost();
+	}
+}
+
 static void
 log_emit(int prio, int with_errno, const char *fmt, va_list ap)
 {
@@ -148,6 +239,8 @@ log_emit(int prio, int with_errno, const char *fmt, va_list ap)
 		snprintf(tagged, sizeof(tagged), "caseserv[%ld]: %s",
 		    (long)getpid(), line);
 		log_stderr(prio, tagged);
+	} else if (log_own != -2) {
+		log_send(prio, line);
 	} else {
 		syslog(prio, "%s", line);
 		/* When stderr is the journal, syslog's line (with its

@@ -19,6 +19,20 @@
 void log_init(int to_stderr, int facility, int level);
 /* Change facility and level (after the configuration is read or reloaded). */
 void log_configure(int facility, int level);
+/*
+ * main: a datagram socket connected to syslog (/dev/log), for the
+ * acceptor; -1 when logging to standard error or syslog is unreachable.
+ */
+int log_open_socket(void);
+/*
+ * From now on write syslog datagrams on fd ourselves instead of calling
+ * glibc's syslog(), which on a failed send opens and connects a new
+ * socket (calls the acceptor's filter does not allow).  fd -1: lines are
+ * dropped until the next call.  When a send fails the descriptor is
+ * closed, lines are dropped and lost() is called once.  Also reads the
+ * time zone, while files can be opened.  With -e, nothing changes.
+ */
+void log_use_socket(int fd, void (*lost)(void));
 /* While starting, failures also go to stderr so the invoking shell sees them. */
 void log_startup_stderr(int on);
 int log_level(void);

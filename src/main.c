@@ -1,17 +1,28 @@
 /*
  * main.c - wires the pieces together, in the order that matters:
  * clean descriptors, process title, configuration, accounts (and whether
- * the run user can read the file again on reload), sandbox programs,
- * detach, pidfile lock, bind, pid written, privilege drop, master sandbox,
- * ready, serve.  With -i, inetd.c takes over once the configuration is
- * read.
+ * the run user can read the file again on reload), the session's filter,
+ * detach, pidfile lock, bind, pid written, privilege drop, the acceptor
+ * forked and configured, main's filter, ready, serve.  With -i, inetd.c
+ * takes over once the configuration is read.
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
 #include <syslog.h>
+#ifdef CASESERV_TEST_HOOKS
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "activation.h"
 #include "conf.h"
@@ -23,8 +34,8 @@
 #include "options.h"
 #include "privs.h"
 #include "proctitle.h"
+#include "parent.h"
 #include "sandbox.h"
-#include "supervisor.h"
 
 /* Warns, or with -t fails, when a reload could not read the file again. */
 static int
@@ -42,6 +53,55 @@ check_readable(const struct prv_ids *ids, const struct cfg *cfg, int test)
 	fprintf(stderr, "%s\n", line);
 	return -1;
 }
+
+#ifdef CASESERV_TEST_HOOKS
+/*
+ * Test builds: what $CASESERV_TEST_MAIN_ATTACK lists (comma-separated),
+ * tried once main's filter is on; each call's outcome is logged as
+ * "test: main attack WHAT: returned R: ERROR" and main goes on.
+ */
+static void
+main_test_attack(const char *list)
+{
+	static char *const argv[] = { (char *)(uintptr_t)"true", NULL };
+	char what[PATH_MAX];
+	long r;
+
+	while (list != NULL && *list != '\0') {
+		size_t n = strcspn(list, ",");
+
+		snprintf(what, sizeof(what), "%.*s", (int)n, list);
+		list += n + (list[n] == ',');
+		errno = 0;
+		if (strcmp(what, "execve") == 0)
+			r = execve("/bin/true", argv, argv);
+		else if (strcmp(what, "ptrace") == 0)
+			r = ptrace(PTRACE_ATTACH, 1, NULL, NULL);
+		else if (strcmp(what, "fork") == 0) {
+			if ((r = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0)) == 0)
+				_exit(0);	/* a child after all: gone */
+		}
+		else if (strcmp(what, "mmap_exec") == 0)
+			r = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE |
+			    MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? -1 : 0;
+		else if (strcmp(what, "fcntl_setown") == 0)
+			r = fcntl(2, F_SETOWN, -getpid());
+		/* Landlock's part: files outside what main may reach. */
+		else if (strncmp(what, "read:", 5) == 0) {
+			if ((r = open(what + 5, O_RDONLY | O_CLOEXEC)) != -1)
+				close((int)r);
+		} else if (strncmp(what, "create:", 7) == 0) {
+			if ((r = open(what + 7, O_WRONLY | O_CREAT | O_CLOEXEC,
+			    0600)) != -1)
+				close((int)r);
+		}
+		else
+			continue;
+		log_warnx("test: main attack %s: returned %ld: %s", what, r,
+		    strerror(errno));
+	}
+}
+#endif
 
 /* -t and -T: all that start-up checks, short of binding. */
 static int
@@ -117,13 +177,11 @@ main(int argc, char **argv)
 	prv_lookup(&cfg, &ids);
 	check_readable(&ids, &cfg, 0);
 	sbx_init();
-	/* Sessions put on this Landlock layer; ll_restrict_main() is for the
-	 * privsep main process (today's master still reads files on reload). */
 	log_info("%s", ll_describe(err, sizeof(err)));
 	dmn_notify_init();
 	if (!o.foreground)
 		dmn_detach();
-	sup_init();
+	par_init();
 	/* The pidfile's lock first: a second instance names the running
 	 * one rather than failing on its busy port. */
 	if (cfg.pidfile != NULL) {
@@ -141,11 +199,19 @@ main(int argc, char **argv)
 		fatalx(EX_OSERR, "%s", err);
 	/* Handed-over sockets are never bound again: no capability kept. */
 	prv_drop(&ids, !set.inherited && lsn_lowest_port(&set) < 1024);
-	sbx_enter_master();
+	/* The acceptor: forked once, its settings and listeners sent. */
+	par_start(&cfg, &set, o.to_stderr);
+	par_restrict(&cfg);
+	sbx_enter_main();
+#ifdef CASESERV_TEST_HOOKS
+	main_test_attack(getenv("CASESERV_TEST_MAIN_ATTACK"));
+#endif
+	par_wait_ready();
 	dmn_ready(o.to_stderr);
 	log_startup_stderr(0);
+	pt_set("main [listeners=%zu]", set.n);
 
-	status = sup_run(&cfg, &set);
+	status = par_run(&cfg, &set);
 	cfg_free(&cfg);
 	return status;
 }

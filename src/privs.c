@@ -7,10 +7,12 @@
 #include "config.h"
 
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <cap-ng.h>
+#include <linux/capability.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -352,13 +354,48 @@ prv_drop(const struct prv_ids *ids, int keep_bind)
 	    keep_bind ? ", keeping cap_net_bind_service" : "");
 }
 
+/*
+ * Every capability set but the bounding set emptied with capset(2)
+ * directly.  Not libcap-ng: its state (the pid in its capset header) was
+ * set up in main, and a child made by a raw clone() (child.c) runs no
+ * atfork handler that would reset it, so libcap-ng would name main's pid.
+ * The ambient set empties with the permitted set.
+ */
+static int
+drop_all_caps(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
 int
 prv_drop_session(void)
 {
 	/* SECURITY: a session needs no capability at all.  The bounding set
-	 * is already empty when the master started as root; without
-	 * CAP_SETPCAP it cannot be changed, and it grants nothing by itself
-	 * under no_new_privs. */
-	capng_clear(CAPNG_SELECT_CAPS);
-	return capng_apply(CAPNG_SELECT_CAPS) == 0 ? 0 : -1;
+	 * is already empty when main started as root; without CAP_SETPCAP it
+	 * cannot be changed, and it grants nothing by itself under
+	 * no_new_privs. */
+	return drop_all_caps();
+}
+
+void
+prv_drop_acceptor(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	/* SECURITY: main may keep CAP_NET_BIND_SERVICE for a reload; the
+	 * acceptor binds nothing, so it keeps nothing, and checks it. */
+	if (drop_all_caps() == -1 || syscall(SYS_capget, &hdr, data) == -1)
+		fatal(EX_OSERR, "privileges: acceptor: capabilities");
+	for (int i = 0; i < 2; i++)
+		if (data[i].effective || data[i].permitted ||
+		    data[i].inheritable)
+			fatalx(EX_OSERR, "privileges: acceptor: capabilities "
+			    "left after the drop");
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		fatalx(EX_OSERR, "privileges: acceptor: no_new_privs not set");
 }

@@ -44,5 +44,8 @@ int prv_check_read(const struct prv_ids *ids, char *const *files,
 void prv_drop(const struct prv_ids *ids, int keep_bind);
 /* In a session: no capability left in any set.  0 or -1. */
 int prv_drop_session(void);
+/* In the acceptor: no capability left in any set, checked; fatal on
+ * failure. */
+void prv_drop_acceptor(void);
 
 #endif

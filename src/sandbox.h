@@ -1,29 +1,39 @@
 /*
- * sandbox.h - the seccomp filters of the master and of every session.
+ * sandbox.h - the seccomp filters of main, the acceptor and every session.
  *
- * Both filters are built once, at start-up, in the master; a session only
- * installs its precompiled program (one system call).
+ * The session's is built once, at start-up, in main, so that a session
+ * only installs its precompiled program (one system call); main's and the
+ * acceptor's are built by the process that enters them, as their rules
+ * name its pid.
  */
 #ifndef CASESERV_SANDBOX_H
 #define CASESERV_SANDBOX_H
 
-/* Build both filters; fatal (EX_OSERR) if libseccomp cannot. */
+#include <stddef.h>
+
+/* Build the session's filter; fatal (EX_OSERR) if libseccomp cannot. */
 void sbx_init(void);
-/* Enter the master's filter; fatal on failure. */
-void sbx_enter_master(void);
 /*
- * Enter the session's filter.  A forbidden system call that has a name
- * calls on_violation(nr) from the SIGSYS handler (it must be
- * async-signal-safe); any other number is killed outright.  Either way the
- * process dies of SIGSYS.  0 or -1 (errno set).
+ * Enter main's deny-list: what main never needs fails with an errno
+ * (EPERM, EAFNOSUPPORT, ENOSYS), everything else is allowed.  Fatal on
+ * failure.
  */
+void sbx_enter_main(void);
+/*
+ * Enter the acceptor's allow-list.  A forbidden system call that has a
+ * name calls on_violation(nr) from the SIGSYS handler (async-signal-safe);
+ * then, or for any other number at once, the process dies of SIGSYS.
+ * Fatal on failure.
+ */
+void sbx_enter_acceptor(void (*on_violation)(long nr));
+/* Enter the session's filter, violations as above.  0 or -1 (errno set). */
 int sbx_enter_session(void (*on_violation)(long nr));
 /*
- * For -t: load both filters in a throwaway child and check that they are
+ * For -t: load the filters in a throwaway child and check that they are
  * enforced.  0, or -1 with a message in err.
  */
 int sbx_selftest(char *err, size_t errlen);
-/* Name of a system call number of this architecture, or "?" (master only). */
+/* Name of a system call number of this architecture, or "?". */
 const char *sbx_syscall_name(long nr, char *buf, size_t len);
 
 #endif

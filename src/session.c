@@ -3,7 +3,7 @@
  *
  * ses_run() first locks the process down (ses_lock_down reads as the list
  * of protections), then echoes toggled chunks until the client is done, a
- * limit is reached or the master asks it to finish, and reports how it
+ * limit is reached or the acceptor asks it to finish, and reports how it
  * ended.  Nothing here allocates or logs: after the sandbox is on, the
  * only system calls are read, write, poll, shutdown, close, clock_gettime
  * and exit.
@@ -49,6 +49,7 @@ static sigset_t ses_open_mask;		/* inside ppoll: SIGTERM comes in */
 #ifdef CASESERV_TEST_HOOKS
 static int ses_break_sandbox;
 static int ses_probe_walls;
+static const char *ses_attack;		/* CASESERV_TEST_SESSION_ATTACK */
 #endif
 
 static const char *const ses_reasons[SES_NREASONS] = {
@@ -152,24 +153,24 @@ ses_tcp_options(int fd)
 }
 
 /*
- * The master's handlers must never run here (they write to its self-pipe
- * and reap its children), so the signals they catch stay blocked for the
- * session's life.  SIGTERM, the master's request to finish, is blocked
+ * The acceptor's handlers must never run here (they write to its
+ * self-pipe and reap its children), so the signals they catch stay blocked for the
+ * session's life.  SIGTERM, the acceptor's request to finish, is blocked
  * too except inside ppoll() while waiting for input: it can never slip in
- * between the check of ses_finishing and the wait.  The master blocked
- * everything around fork(), so a SIGTERM sent in that window is pending
+ * between the check of ses_finishing and the wait.  The acceptor blocked
+ * everything around clone(), so a SIGTERM sent in that window is pending
  * and is delivered in the first wait.
  */
 static int
 ses_signals(void)
 {
-	static const int masters[] = { SIGHUP, SIGINT, SIGUSR1, SIGCHLD, SIGPIPE };
+	static const int theirs[] = { SIGHUP, SIGINT, SIGUSR1, SIGCHLD, SIGPIPE };
 	struct sigaction sa;
 	sigset_t mask;
 
 	sigemptyset(&ses_open_mask);
-	for (size_t i = 0; i < sizeof(masters) / sizeof(masters[0]); i++)
-		sigaddset(&ses_open_mask, masters[i]);
+	for (size_t i = 0; i < sizeof(theirs) / sizeof(theirs[0]); i++)
+		sigaddset(&ses_open_mask, theirs[i]);
 	mask = ses_open_mask;
 	sigaddset(&mask, SIGTERM);
 	memset(&sa, 0, sizeof(sa));
@@ -234,7 +235,7 @@ ses_zero_limits(void)
 static int
 ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 {
-	static const struct rlimit no_core = { 0, 0 };
+	static const struct rlimit none = { 0, 0 };
 	const int keep[3] = { c->rfd, c->report_fd, c->wfd };
 
 	/* Named while prctl(PR_SET_NAME) is still allowed. */
@@ -248,10 +249,10 @@ ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 	    ses_take_fd0(c) == -1)
 		return -1;
 	/* SECURITY: a killed session must not dump client data to disk. */
-	if (setrlimit(RLIMIT_CORE, &no_core) == -1)
+	if (setrlimit(RLIMIT_CORE, &none) == -1)
 		return -1;
-	/* SECURITY: no session outlives its master. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != p->master)
+	/* SECURITY: no session outlives the acceptor. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != p->parent)
 		return -1;
 	if (ses_tcp_options(c->rfd) == -1 ||
 	    (c->wfd != c->rfd && ses_tcp_options(c->wfd) == -1))
@@ -298,7 +299,7 @@ ses_wait_ms(const struct ses_params *p, int64_t start, int64_t last,
 
 /*
  * Wait until fd is ready for events.  Returns SES_OK when ready, or the reason
- * the session ends: a deadline passed, or (with stop_on_term) the master
+ * the session ends: a deadline passed, or (with stop_on_term) the acceptor
  * asked it to finish.
  */
 static int
@@ -409,6 +410,33 @@ ses_probe(const struct ses_conn *c, const struct ses_params *p, int64_t start,
 	return ses_write_all(c->wfd, (const unsigned char *)out, strlen(out), p,
 	    start, last);
 }
+
+/*
+ * Test builds: what a compromised session could do to its channel, at
+ * the first read of a client that starts with "!attack".  "shutdown" shuts
+ * it down (the shared report socket of old could be shut for every
+ * session this way);
+ * "flood" fills it with records; "forge" writes a record that lies and
+ * exits at once, so the lie is its only record.
+ */
+static void
+ses_test_attack(const char *what)
+{
+	struct rpt_record lie = { RPT_CLOSE, SES_EOF, 0, 999999, 999999 };
+	unsigned char buf[RPT_SIZE];
+
+	rpt_encode(&lie, buf);
+	if (strcmp(what, "shutdown") == 0)
+		(void)shutdown(ses_report_fd, SHUT_RDWR);
+	else if (strcmp(what, "flood") == 0)
+		while (write(ses_report_fd, buf, sizeof(buf)) > 0)
+			;
+	else if (strcmp(what, "forge") == 0) {
+		(void)!write(ses_report_fd, buf, sizeof(buf));
+		_exit(0);
+	}
+	ses_attack = NULL;
+}
 #endif
 
 /* Read one chunk (at most max bytes), toggle it, send it back. */
@@ -430,6 +458,9 @@ ses_echo(const struct ses_conn *c, size_t max, const struct ses_params *p,
 		(void)open("/etc/passwd", O_RDONLY);
 	if (ses_probe_walls)
 		return ses_probe(c, p, start, last);
+	/* Only a client that asks: the others stay honest. */
+	if (ses_attack != NULL && n >= 7 && memcmp(ses_buf, "!attack", 7) == 0)
+		ses_test_attack(ses_attack);
 #endif
 	tgl_apply(ses_buf, (size_t)n);
 	return ses_write_all(c->wfd, ses_buf, (size_t)n, p, start, last);
@@ -524,6 +555,7 @@ ses_run(const struct ses_conn *c, const struct ses_params *p)
 #ifdef CASESERV_TEST_HOOKS
 	ses_break_sandbox = getenv("CASESERV_TEST_SANDBOX_BREAK") != NULL;
 	ses_probe_walls = getenv("CASESERV_TEST_PROBE_WALLS") != NULL;
+	ses_attack = getenv("CASESERV_TEST_SESSION_ATTACK");
 #endif
 	if (ses_lock_down(c, p) == -1) {
 		ses_report(SES_ERROR);

@@ -1,9 +1,9 @@
 /*
  * session.h - one client connection, served by its own forked child.
  *
- * The child never logs: it tells the master how it ended with one
- * fixed-size record (report.h) sent as one datagram on the report
- * socket, and the master writes the `close` line.
+ * The child never logs: it tells the acceptor how it ended with one
+ * fixed-size record (report.h) written to its own channel, a pipe no
+ * other session shares, and the acceptor writes the `close` line.
  */
 #ifndef CASESERV_SESSION_H
 #define CASESERV_SESSION_H
@@ -28,7 +28,7 @@ struct ses_params {
 	int		 idle_timeout;		/* seconds, 0 = none */
 	int		 session_timeout;	/* seconds, 0 = none */
 	int64_t		 max_bytes;		/* 0 = no limit */
-	pid_t		 master;		/* the parent, to notice it is gone */
+	pid_t		 parent;		/* the acceptor, to notice it is gone */
 	const char	*title;			/* for ps: "session [::1]:40312" */
 };
 
@@ -39,12 +39,12 @@ struct ses_params {
 struct ses_conn {
 	int	rfd;
 	int	wfd;
-	int	report_fd;		/* one end of the master's report socket */
+	int	report_fd;		/* its channel: a pipe's write end */
 };
 
 /*
  * In the child, right after fork(): lock the process down, serve the
- * client until the session ends, report to report_fd and exit.  Never
+ * client until the session ends, write its record to report_fd and exit.  Never
  * returns.
  */
 void ses_run(const struct ses_conn *c, const struct ses_params *p)

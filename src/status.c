@@ -64,7 +64,7 @@ sts_status(int64_t now, const struct sts_counts *c)
 }
 
 static void
-sts_watchdog(int64_t now)
+sts_watchdog(int64_t now, int64_t heard)
 {
 	if (sts.watchdog_every == 0) {
 		uint64_t usec = dmn_watchdog_usec();
@@ -77,6 +77,12 @@ sts_watchdog(int64_t now)
 	}
 	if (now < sts.watchdog_next)
 		return;
+	/* The loop that accepts has not turned for a whole interval: no
+	 * keep-alive, and the service manager steps in. */
+	if (heard != 0 && now - heard > 2 * sts.watchdog_every) {
+		sts.watchdog_next = now + 100;	/* look again, without spinning */
+		return;
+	}
 	dmn_notify("WATCHDOG=1");
 	sts.watchdog_next = now + sts.watchdog_every;
 }
@@ -102,7 +108,7 @@ int
 sts_turn(int64_t now, const struct sts_counts *c, int stats_interval)
 {
 	if (dmn_notify_enabled()) {
-		sts_watchdog(now);
+		sts_watchdog(now, c->heard);
 		sts_status(now, c);
 	}
 	return sts_stats(now, stats_interval);

@@ -12,6 +12,10 @@
 struct sts_counts {
 	size_t		 active;
 	uint64_t	 accepted, refused;
+	/* main: when the acceptor was last heard from (ms); WATCHDOG=1 is
+	 * sent only while that is within the watchdog interval, so a hung
+	 * acceptor stops it.  0: not checked. */
+	int64_t		 heard;
 };
 
 /*

@@ -1,11 +1,17 @@
 /*
- * supervisor.c - the master's event loop.
+ * supervisor.c - the acceptor: its lock-down, and its loop.
  *
- * One poll() over the self-pipe (signals), the report socket (sessions
- * say how they ended) and the listeners.  Signal handlers only set flags,
- * except SIGCHLD's, which reaps into a ring that the loop empties; a
- * session's `close` line is written once both its report and its exit
- * status are in.
+ * main forks the acceptor once.  It keeps nothing of main's but the
+ * channel, drops every capability, enters its own allow-list filter, and
+ * from then on accepts, admits, spawns sessions, reaps them and logs
+ * them, with the settings and the listening sockets main sends it
+ * (msg.h): it can open no file, create no socket, bind or connect
+ * nothing, and signal only its own sessions (docs/SECURITY.md).
+ *
+ * One poll() over the self-pipe (signals), the channel to main and the
+ * listeners.  Signal handlers only set flags, except SIGCHLD's, which
+ * reaps into sessions.c's ring; a session's `close` line is written when
+ * it has been reaped, with the record read from its own channel.
  */
 #include "config.h"
 
@@ -16,44 +22,52 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#ifdef CASESERV_TEST_HOOKS
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#endif
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
 #include "admit.h"
+#include "daemon.h"
+#include "landlock.h"
 #include "log.h"
+#include "msg.h"
+#include "privs.h"
 #include "proctitle.h"
 #include "refuselog.h"
 #include "report.h"
 #include "sandbox.h"
 #include "session.h"
+#include "sessions.h"
 #include "status.h"
 #include "supervisor.h"
 
-#define SUP_REAP_RING	4096	/* exits the handler can hold between loops */
 #define SUP_ACCEPT_BURST 64	/* accepts per listener per loop turn */
 #define SUP_EMFILE_PAUSE 100	/* ms without accepting when out of fds */
 #define SUP_EMFILE_LOG	10000	/* ms between two such complaints */
-
-struct sup_session {
-	pid_t			 pid;		/* 0: free slot */
-	int			 killed;	/* we sent SIGKILL */
-	int			 reported;
-	int64_t			 start;
-	struct adm_host		*host;
-	struct rpt_record	 rep;
-	char			 peer[64];
-};
+#define SUP_STATUS_MIN	200	/* ms between two counter reports to main */
+#define SUP_MSG_BURST	64	/* messages from main per turn */
+#define SUP_FIXED	2	/* poll set: self-pipe, channel, listeners */
 
 static struct {
-	struct cfg		*cfg;
-	struct lsn_set		*lsn;
-	pid_t			 pid;		/* ours, for the sessions' check */
-	struct sup_session	*tab;		/* open addressing on pid */
-	size_t			 cap, active;
+	struct cfg		 cfg;		/* the acceptor's settings */
+	struct lsn_set		 lsn;
+	struct msg_config	 next;		/* a configuration arriving */
+	int			 configured;
+	int			 chan;		/* to main; -1 once it is gone */
+	pid_t			 pid;		/* ours: the sessions' parent */
+	int			 heartbeat_ms;
 	int			 stopping;
 	int64_t			 deadline;	/* shutdown_timeout */
 	int64_t			 accept_pause;	/* EMFILE back-off */
@@ -61,19 +75,19 @@ static struct {
 	unsigned		 accept_quiet;	/* failures not logged since */
 	int64_t			 expired;	/* last adm_expire() */
 	int			 rebuild;	/* listeners changed: new poll set */
+	struct msg_status	 sent;		/* last counters main got */
+	int64_t			 sent_at;
 	struct {
 		uint64_t accepted, refused[ADM_NVERDICTS], in, out;
 		uint64_t killed_sandbox, killed_other, fork_failed;
 	} st;
+#ifdef CASESERV_TEST_HOOKS
+	const char		*attack;	/* CASESERV_TEST_ACCEPTOR_ATTACK */
+#endif
 } sup;
 
 static int sup_wake[2] = { -1, -1 };	/* self-pipe: handlers -> loop */
-static int sup_report[2] = { -1, -1 };	/* [0] master, [1] sessions */
-static volatile sig_atomic_t sup_got_term, sup_got_hup, sup_got_usr1;
-static volatile sig_atomic_t sup_reap_overflow;
-static volatile unsigned sup_reap_head;	/* written by the handler only */
-static unsigned sup_reap_tail;		/* written by the loop only */
-static volatile struct { pid_t pid; int status; } sup_reaped[SUP_REAP_RING];
+static volatile sig_atomic_t sup_got_term, sup_got_usr1;
 
 static int64_t
 sup_now(void)
@@ -99,36 +113,19 @@ sup_on_signal(int sig)
 
 	if (sig == SIGTERM || sig == SIGINT)
 		sup_got_term = 1;
-	else if (sig == SIGHUP)
-		sup_got_hup = 1;
 	else if (sig == SIGUSR1)
 		sup_got_usr1 = 1;
 	sup_poke();
 	errno = saved;
 }
 
-/* Reap every exited session into the ring; async-signal-safe. */
 static void
 sup_on_sigchld(int sig)
 {
-	int saved = errno, status;
-	pid_t pid;
+	int saved = errno;
 
 	(void)sig;
-	for (;;) {
-		unsigned h = sup_reap_head;
-
-		if (h - sup_reap_tail >= SUP_REAP_RING) {
-			sup_reap_overflow = 1;	/* the loop calls us again */
-			break;
-		}
-		if ((pid = waitpid(-1, &status, WNOHANG)) <= 0)
-			break;
-		sup_reaped[h % SUP_REAP_RING].pid = pid;
-		sup_reaped[h % SUP_REAP_RING].status = status;
-		__atomic_signal_fence(__ATOMIC_RELEASE);
-		sup_reap_head = h + 1;
-	}
+	sst_reap();
 	sup_poke();
 	errno = saved;
 }
@@ -145,103 +142,100 @@ sup_handle(int sig, void (*fn)(int), int flags)
 	return sigaction(sig, &sa, NULL);
 }
 
-void
-sup_init(void)
+/* SIGTERM and SIGINT stop (a terminal's ^C reaches the whole group, and
+ * main forwards its own as MSG_STOP); SIGHUP is main's business. */
+static void
+sup_signals_init(void)
 {
-	int one = 1;
+	sigset_t none;
 
 	if (pipe2(sup_wake, O_NONBLOCK | O_CLOEXEC) == -1)
-		fatal(EX_OSERR, "pipe");
-	/*
-	 * Datagrams keep every report whole, and SO_PASSCRED makes the kernel
-	 * stamp each with the sender's real pid: a compromised session can
-	 * neither desynchronise the channel nor speak for another one.
-	 */
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sup_report) == -1 ||
-	    fcntl(sup_report[0], F_SETFL, O_NONBLOCK) == -1 ||
-	    setsockopt(sup_report[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1)
-		fatal(EX_OSERR, "report channel");
+		fatal(EX_OSERR, "acceptor: pipe");
 	if (sup_handle(SIGCHLD, sup_on_sigchld, SA_RESTART | SA_NOCLDSTOP) == -1 ||
 	    sup_handle(SIGTERM, sup_on_signal, SA_RESTART) == -1 ||
 	    sup_handle(SIGINT, sup_on_signal, SA_RESTART) == -1 ||
-	    sup_handle(SIGHUP, sup_on_signal, SA_RESTART) == -1 ||
 	    sup_handle(SIGUSR1, sup_on_signal, SA_RESTART) == -1 ||
+	    sup_handle(SIGHUP, SIG_IGN, 0) == -1 ||
 	    sup_handle(SIGPIPE, SIG_IGN, 0) == -1)
-		fatal(EX_OSERR, "sigaction");
+		fatal(EX_OSERR, "acceptor: sigaction");
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* ---- the session table ------------------------------------------------ */
+/* ---- the lock-down ---------------------------------------------------- */
 
-static size_t
-sup_slot(pid_t pid, size_t cap)
-{
-	return ((size_t)pid * 2654435761u) & (cap - 1);
-}
-
-static struct sup_session *
-sup_find(pid_t pid)
-{
-	if (sup.cap == 0)
-		return NULL;
-	for (size_t i = sup_slot(pid, sup.cap);; i = (i + 1) & (sup.cap - 1)) {
-		if (sup.tab[i].pid == pid)
-			return &sup.tab[i];
-		if (sup.tab[i].pid == 0)
-			return NULL;
-	}
-}
-
-static struct sup_session *
-sup_insert_at(struct sup_session *tab, size_t cap, pid_t pid)
-{
-	size_t i = sup_slot(pid, cap);
-
-	while (tab[i].pid != 0)
-		i = (i + 1) & (cap - 1);
-	tab[i].pid = pid;
-	return &tab[i];
-}
-
-/* Keep the table at most half full; grows by doubling. */
-static int
-sup_reserve(void)
-{
-	struct sup_session *nt;
-	size_t ncap;
-
-	if ((sup.active + 1) * 2 <= sup.cap)
-		return 0;
-	ncap = sup.cap ? sup.cap * 2 : 64;
-	if ((nt = calloc(ncap, sizeof(*nt))) == NULL)
-		return -1;
-	for (size_t i = 0; i < sup.cap; i++)
-		if (sup.tab[i].pid != 0)
-			*sup_insert_at(nt, ncap, sup.tab[i].pid) = sup.tab[i];
-	free(sup.tab);
-	sup.tab = nt;
-	sup.cap = ncap;
-	return 0;
-}
-
-/* Linear-probing delete: shift later entries back into the hole. */
+/* From the SIGSYS handler: main logs it, naming the call. */
 static void
-sup_remove(struct sup_session *s)
+sup_violation(long nr)
 {
-	size_t hole = (size_t)(s - sup.tab), i = hole, want;
+	msg_violation_send(sup.chan, nr);
+}
 
-	memset(s, 0, sizeof(*s));
-	for (;;) {
-		i = (i + 1) & (sup.cap - 1);
-		if (sup.tab[i].pid == 0)
-			break;
-		want = sup_slot(sup.tab[i].pid, sup.cap);
-		if (((i - want) & (sup.cap - 1)) >= ((i - hole) & (sup.cap - 1))) {
-			sup.tab[hole] = sup.tab[i];
-			memset(&sup.tab[i], 0, sizeof(sup.tab[i]));
-			hole = i;
-		}
+/* The syslog socket failed: main opens another one. */
+static void
+sup_log_lost(void)
+{
+	if (sup.chan != -1)
+		(void)msg_send(sup.chan, MSG_LOG_LOST, NULL, 0, -1, MSG_DONTWAIT);
+}
+
+/* Close every descriptor from 3 on but a and b (either may be -1). */
+static void
+sup_close_others(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+	unsigned from = 3;
+
+	if (lo >= 3) {
+		(void)close_range(from, (unsigned)lo - 1, 0);
+		from = (unsigned)lo + 1;
 	}
-	sup.active--;
+	if (hi >= 3 && (unsigned)hi >= from) {
+		if ((unsigned)hi > from)
+			(void)close_range(from, (unsigned)hi - 1, 0);
+		from = (unsigned)hi + 1;
+	}
+	(void)close_range(from, ~0U, 0);
+}
+
+/*
+ * SECURITY: the acceptor's path from clone() to its loop: its name,
+ * main's descriptors gone, its handlers, gone with main, descriptors
+ * enough for its sessions, no capability, the filter.
+ */
+static void
+sup_lock_down(int chan, int logfd, int keep_stderr, pid_t main)
+{
+	struct rlimit rl;
+
+	sup.pid = getpid();
+	sup.chan = chan;
+	sup.heartbeat_ms = 1000;
+	pt_set("acceptor [listeners=0 sessions=0]");
+	pt_name("caseserv-acc");
+	dmn_child(keep_stderr);
+	log_use_socket(logfd, sup_log_lost);
+	/* SECURITY: no pidfile, no notify socket, nothing main opened but
+	 * the channel and the log socket. */
+	sup_close_others(chan, logfd);
+	sup_signals_init();
+	/* SECURITY: no acceptor outlives main: it stops as on SIGTERM. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != main)
+		fatalx(EX_OSERR, "acceptor: main is gone");
+	/* Two descriptors a session (pidfd, channel): as many as allowed. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	prv_drop_acceptor();
+#ifndef CASESERV_SANITIZERS
+	/* SECURITY: no file, no TCP bind or connect, even where the filter
+	 * would let a call through.  (Sanitizer builds: LeakSanitizer reads
+	 * /proc at exit.) */
+	if (ll_restrict_acceptor() == -1)
+		fatal(EX_OSERR, "landlock: acceptor");
+#endif
+	sbx_enter_acceptor(sup_violation);
 }
 
 /* ---- logging of session ends -------------------------------------------- */
@@ -258,125 +252,58 @@ sup_signame(int sig, char *buf, size_t len)
 	return buf;
 }
 
+/* rep: the session's record, or NULL when it left none that holds. */
 static void
-sup_log_end(struct sup_session *s, int status)
+sup_log_end(const struct sst_session *s, int status, const struct rpt_record *rep)
 {
+	static const struct rpt_record none;
 	long ms = (long)(sup_now() - s->start);
 	char sig[16], sc[64];
 
-	sup.st.in += s->rep.in;
-	sup.st.out += s->rep.out;
+	if (rep == NULL)
+		rep = &none;
+	sup.st.in += rep->in;
+	sup.st.out += rep->out;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
 		sup.st.killed_sandbox++;
 		log_warnx("killed peer=%s pid=%ld signal=SIGSYS reason=sandbox syscall=%s",
-		    s->peer, (long)s->pid, s->reported && s->rep.reason == SES_SANDBOX ?
-		    sbx_syscall_name(s->rep.sysno, sc, sizeof(sc)) : "?");
+		    s->peer, (long)s->pid, rep->reason == SES_SANDBOX ?
+		    sbx_syscall_name(rep->sysno, sc, sizeof(sc)) : "?");
 	} else if (WIFSIGNALED(status)) {
 		sup.st.killed_other++;
 		log_warnx("killed peer=%s pid=%ld signal=%s reason=%s in=%llu out=%llu ms=%ld",
 		    s->peer, (long)s->pid, sup_signame(WTERMSIG(status), sig, sizeof(sig)),
 		    s->killed ? "shutdown_timeout" : "crash",
-		    (unsigned long long)s->rep.in, (unsigned long long)s->rep.out, ms);
+		    (unsigned long long)rep->in, (unsigned long long)rep->out, ms);
 	} else {
 		log_info("close peer=%s pid=%ld in=%llu out=%llu ms=%ld reason=%s",
-		    s->peer, (long)s->pid, (unsigned long long)s->rep.in,
-		    (unsigned long long)s->rep.out, ms,
-		    s->reported ? ses_reason_name(s->rep.reason) : "error");
+		    s->peer, (long)s->pid, (unsigned long long)rep->in,
+		    (unsigned long long)rep->out, ms, rep->reason != SES_OK ?
+		    ses_reason_name(rep->reason) : "error");
 	}
 }
 
-/*
- * The sender's credentials as the kernel stamped them: one whole
- * SOL_SOCKET/SCM_CREDENTIALS message and nothing else, nothing truncated.
- */
-static int
-sup_credentials(struct msghdr *msg, struct ucred *cred)
-{
-	struct cmsghdr *c;
-	int found = 0;
-
-	if (msg->msg_flags & (MSG_CTRUNC | MSG_TRUNC))
-		return -1;
-	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
-		if (found || c->cmsg_level != SOL_SOCKET ||
-		    c->cmsg_type != SCM_CREDENTIALS ||
-		    c->cmsg_len != CMSG_LEN(sizeof(*cred)))
-			return -1;
-		memcpy(cred, CMSG_DATA(c), sizeof(*cred));
-		found = 1;
-	}
-	return found ? 0 : -1;
-}
-
-/*
- * Reports first: a session writes its report before it exits.
- * SECURITY: a record is hostile input (report.c checks every field); the
- * pid is the kernel's, and a session is heard once: the first valid
- * record counts, any later one is dropped.
- */
+/* Every session reaped since the last turn: its record, its line. */
 static void
-sup_read_reports(void)
+sup_collect(void)
 {
-	union { char buf[CMSG_SPACE(sizeof(struct ucred))]; struct cmsghdr align; } cm;
-	unsigned char buf[RPT_SIZE + 1];	/* a longer datagram shows */
-	struct iovec iov = { buf, sizeof(buf) };
+	struct sst_session *s;
 	struct rpt_record rep;
-	struct msghdr msg;
-	struct ucred cred;
-	struct sup_session *s;
-	ssize_t n;
+	int status, got;
 
-	/* SECURITY: bounded, so a session that keeps sending cannot hold
-	 * the master here; each honest session sends one report. */
-	for (size_t left = 2 * sup.active + 16; left > 0; left--) {
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = cm.buf;
-		msg.msg_controllen = sizeof(cm.buf);
-		if ((n = recvmsg(sup_report[0], &msg, MSG_DONTWAIT)) == -1)
-			break;
-		if (sup_credentials(&msg, &cred) == -1 ||
-		    rpt_decode(buf, (size_t)n, &rep) == -1)
-			continue;
-		if ((s = sup_find(cred.pid)) != NULL && !s->reported) {
-			s->rep = rep;
-			s->reported = 1;
-		}
-	}
-}
-
-static void
-sup_collect(int reports_ready)
-{
-	unsigned head = sup_reap_head;
-	sigset_t chld, old;
-
-	__atomic_signal_fence(__ATOMIC_ACQUIRE);
-	if (reports_ready || head != sup_reap_tail)
-		sup_read_reports();
-	for (; sup_reap_tail != head; sup_reap_tail++) {
-		pid_t pid = sup_reaped[sup_reap_tail % SUP_REAP_RING].pid;
-		int status = sup_reaped[sup_reap_tail % SUP_REAP_RING].status;
-		struct sup_session *s = sup_find(pid);
-
-		if (s == NULL)
-			continue;
-		sup_log_end(s, status);
+	while (sst_next_exit(&s, &status)) {
+		memset(&rep, 0, sizeof(rep));
+		/* SECURITY: read once, from this session's channel only. */
+		if ((got = sst_record(s, &rep)) == -1)
+			log_warnx("report: peer=%s pid=%ld: not one valid record; "
+			    "ignored", s->peer, (long)s->pid);
+		sup_log_end(s, status, got == 1 ? &rep : NULL);
 		adm_release(s->host);
-		sup_remove(s);
-	}
-	if (sup_reap_overflow) {
-		sigemptyset(&chld);
-		sigaddset(&chld, SIGCHLD);
-		sigprocmask(SIG_BLOCK, &chld, &old);
-		sup_reap_overflow = 0;
-		sup_on_sigchld(SIGCHLD);
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		sst_remove(s);
 	}
 }
 
-/* ---- admission and fork --------------------------------------------------- */
+/* ---- admission and spawning ------------------------------------------------ */
 
 static void
 sup_log_refused(const char *peer, const char *reason, int64_t now)
@@ -394,45 +321,39 @@ static void
 sup_spawn(int fd, const char *peer, struct adm_host *host, int64_t now)
 {
 	struct ses_params p = {
-		.idle_timeout = sup.cfg->idle_timeout,
-		.session_timeout = sup.cfg->session_timeout,
-		.max_bytes = sup.cfg->max_session_bytes,
-		.master = sup.pid,
+		.idle_timeout = sup.cfg.idle_timeout,
+		.session_timeout = sup.cfg.session_timeout,
+		.max_bytes = sup.cfg.max_session_bytes,
+		.parent = sup.pid,
 	};
-	struct ses_conn c = { fd, fd, sup_report[1] };
-	struct sup_session *s;
-	sigset_t all, old;
+	struct ses_conn c = { fd, fd, -1 };
+	struct sst_session *s;
 	char title[80];
 	pid_t pid;
 
 	snprintf(title, sizeof(title), "session %s", peer);
 	p.title = title;
-	if (sup_reserve() == -1) {
+	if (sst_reserve() == -1) {
 		sup_log_refused(peer, "no_memory", now);
 		adm_release(host);
 		return;
 	}
-	/* Blocked across fork: the child must not run our handlers. */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
-	if (pid == 0)
+	if ((pid = sst_spawn(&s, &c.report_fd)) == 0)
 		ses_run(&c, &p);
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
-		/* Out of processes or memory: a refusal, rate-limited like one. */
+		/* Out of processes, memory or descriptors: a refusal,
+		 * rate-limited like one. */
 		sup.st.fork_failed++;
 		sup_log_refused(peer, "fork_failed", now);
 		adm_release(host);
 		return;
 	}
-	s = sup_insert_at(sup.tab, sup.cap, pid);
 	s->start = now;
 	s->host = host;
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
-	sup.active++;
 	sup.st.accepted++;
-	log_info("open peer=%s pid=%ld active=%zu", peer, (long)pid, sup.active);
+	log_info("open peer=%s pid=%ld active=%zu", peer, (long)pid,
+	    sst_active());
 }
 
 /*
@@ -477,8 +398,8 @@ sup_accept(int lfd, int64_t now)
 			return;		/* EAGAIN, ECONNABORTED, ...: next turn */
 		}
 		lsn_addr_name((struct sockaddr *)&ss, peer, sizeof(peer));
-		verdict = adm_admit(sup.cfg, (struct sockaddr *)&ss,
-		    (unsigned)sup.active, now, &host);
+		verdict = adm_admit(&sup.cfg, (struct sockaddr *)&ss,
+		    (unsigned)sst_active(), now, &host);
 		if (verdict != ADM_OK) {
 			/* SECURITY: refused before a byte is read or sent. */
 			close(fd);
@@ -491,7 +412,7 @@ sup_accept(int lfd, int64_t now)
 	}
 }
 
-/* ---- signals handled in the loop ------------------------------------------ */
+/* ---- what main says ---------------------------------------------------------- */
 
 static uint64_t
 sup_refused(void)
@@ -517,7 +438,7 @@ sup_stats(int requested)
 	    "refused_max_clients=%llu refused_max_clients_per_host=%llu "
 	    "refused_rate=%llu refused_rate_per_host=%llu bytes_in=%llu "
 	    "bytes_out=%llu killed_sandbox=%llu killed_other=%llu fork_failed=%llu",
-	    sup.active, (unsigned long long)sup.st.accepted,
+	    sst_active(), (unsigned long long)sup.st.accepted,
 	    (unsigned long long)sup_refused(),
 	    (unsigned long long)sup.st.refused[ADM_ACL],
 	    (unsigned long long)sup.st.refused[ADM_MAX_CLIENTS],
@@ -534,84 +455,163 @@ sup_stats(int requested)
 		log_info("%s", line);
 }
 
-static int
-sup_same(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
-}
-
-static void
-sup_reload(void)
-{
-	struct cfg *next;
-	char err[CFG_ERRLEN], state[64];
-	struct timespec ts;
-	int status;
-
-	/* MONOTONIC_USEC lets systemd's notify-reload tell this reload
-	 * from an older one. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%lld",
-	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-	dmn_notify(state);
-	if ((next = malloc(sizeof(*next))) == NULL) {
-		snprintf(err, sizeof(err), "%s: %s", sup.cfg->path,
-		    strerror(errno));
-		log_errx("reload failed: %s", err);
-		sts_reload(err);
-		goto out;
-	}
-	if (cfg_load(sup.cfg->path, next, err, sizeof(err)) == -1 ||
-	    lsn_reconcile(sup.lsn, next, err, sizeof(err), &status) == -1) {
-		log_errx("reload failed: %s", err);
-		sts_reload(err);
-		cfg_free(next);
-		free(next);
-		goto out;
-	}
-	if (!sup_same(next->user, sup.cfg->user) ||
-	    !sup_same(next->group, sup.cfg->group))
-		log_warnx("reload: user/group change needs a restart");
-	if (!sup_same(next->pidfile, sup.cfg->pidfile))
-		log_warnx("reload: pidfile change needs a restart");
-	if (sup.lsn->inherited && !cfg_listen_equal(next, sup.cfg))
-		log_warnx("reload: listen change ignored: the listeners come "
-		    "from the service manager");
-	log_configure(next->log_facility, next->log_level);
-	sup.rebuild = 1;
-	/* Sessions in progress keep the settings they were forked with. */
-	cfg_free(sup.cfg);
-	*sup.cfg = *next;
-	free(next);
-	log_info("reload ok");
-	sts_reload(NULL);
-out:
-	dmn_notify("READY=1");
-}
-
 static void
 sup_begin_stop(int64_t now)
 {
+	if (sup.stopping)
+		return;
 	sup.stopping = 1;
-	dmn_notify("STOPPING=1");
-	lsn_close_all(sup.lsn);
+	lsn_close_all(&sup.lsn);
 	sup.rebuild = 1;
-	log_info("shutting down: sessions=%zu", sup.active);
-	sup.deadline = now + (int64_t)sup.cfg->shutdown_timeout * 1000;
-	for (size_t i = 0; i < sup.cap; i++)
-		if (sup.tab[i].pid != 0)
-			kill(sup.tab[i].pid, SIGTERM);
+	log_info("shutting down: sessions=%zu", sst_active());
+	sup.deadline = now + (int64_t)sup.cfg.shutdown_timeout * 1000;
+	sst_signal_all(SIGTERM);
 }
 
-/* shutdown_timeout is over: whatever is left is killed. */
+#ifdef CASESERV_TEST_HOOKS
+/*
+ * Test builds: one thing the acceptor's filter forbids, tried once the
+ * first configuration is in force ("what", or "what:argument").  Each
+ * must kill the acceptor with SIGSYS, which main logs naming the call,
+ * before it has any effect; a call that returns instead is logged, and
+ * the test fails on that line.
+ */
 static void
-sup_kill_rest(void)
+sup_test_attack(const char *what, const struct lsn_set *lsn, int chan)
 {
-	for (size_t i = 0; i < sup.cap; i++)
-		if (sup.tab[i].pid != 0 && !sup.tab[i].killed) {
-			sup.tab[i].killed = 1;
-			kill(sup.tab[i].pid, SIGKILL);
+	static char *const argv[] = { NULL };
+	const char *arg = strchr(what, ':') != NULL ? strchr(what, ':') + 1 :
+	    "/nonexistent";
+	size_t n = strcspn(what, ":");
+	int lfd = lsn->n > 0 ? lsn->v[0].fd : -1, one = 1;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9),
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	long r = -2;
+	void *p;
+
+#define IS(w)	(n == strlen(w) && strncmp(what, (w), n) == 0)
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", arg);
+	if (IS("open"))
+		r = open(arg, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	else if (IS("socket"))
+		r = socket(AF_INET, SOCK_STREAM, 0);
+	else if (IS("connect"))
+		r = connect(lfd, (struct sockaddr *)&sin, sizeof(sin));
+	else if (IS("bind"))
+		r = bind(chan, (struct sockaddr *)&sun, sizeof(sun));
+	else if (IS("unlink"))
+		r = unlink(arg);
+	else if (IS("ftruncate"))
+		r = ftruncate(2, 0);
+	else if (IS("kill"))
+		r = kill((pid_t)atoi(arg), 0);
+	else if (IS("mmap_exec"))
+		r = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE |
+		    MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? -1 : 0;
+	else if (IS("mprotect_exec")) {
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		    MAP_ANONYMOUS, -1, 0);
+		r = mprotect(p, 4096, PROT_READ | PROT_EXEC);
+	} else if (IS("fcntl_setown"))
+		r = fcntl(chan, F_SETOWN, -getpid());
+	else if (IS("fcntl_setsig"))
+		r = fcntl(chan, F_SETSIG, SIGIO);
+	else if (IS("fcntl_async"))
+		r = fcntl(chan, F_SETFL, O_ASYNC | O_NONBLOCK);
+	else if (IS("pidfd_open"))
+		r = syscall(SYS_pidfd_open, getppid(), 0);
+	else if (IS("setsockopt"))
+		r = setsockopt(lfd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	else if (IS("sendto"))
+		r = sendto(chan, "x", 1, 0, (struct sockaddr *)&sun, sizeof(sun));
+	else if (IS("ioctl"))
+		r = ioctl(lfd, FIONREAD, &one);
+	else if (IS("execve"))
+		r = execve(arg, argv, argv);
+#undef IS
+	log_warnx("test: acceptor attack %s: returned %ld: %s", what, r,
+	    strerror(errno));
+}
+#endif
+
+/* A whole configuration came: it is in force from now on.  Sessions in
+ * progress keep the settings they were forked with; a listener main kept
+ * is the same socket under a new descriptor, so nothing is refused. */
+static void
+sup_apply(void)
+{
+	cfg_free(&sup.cfg);
+	sup.cfg = sup.next.cfg;
+	lsn_close_all(&sup.lsn);
+	sup.lsn = sup.next.lsn;
+	sup.heartbeat_ms = sup.next.heartbeat_ms;
+	memset(&sup.next, 0, sizeof(sup.next));
+	log_configure(sup.cfg.log_facility, sup.cfg.log_level);
+	if (sup.stopping)
+		lsn_close_all(&sup.lsn);
+	sup.rebuild = 1;
+	if (msg_send(sup.chan, MSG_APPLIED, NULL, 0, -1, 0) == -1)
+		log_warn("acceptor: channel to main");
+#ifdef CASESERV_TEST_HOOKS
+	if (!sup.configured && sup.attack != NULL)
+		sup_test_attack(sup.attack, &sup.lsn, sup.chan);
+#endif
+	sup.configured = 1;
+}
+
+static void
+sup_message(struct msg *m, int64_t now)
+{
+	int rc;
+
+	switch (m->type) {
+	case MSG_SETTINGS: case MSG_ACL: case MSG_LISTENER: case MSG_COMMIT:
+		if ((rc = msg_config_take(&sup.next, m)) == -1)
+			fatalx(EX_SOFTWARE, "acceptor: configuration from main "
+			    "out of order or invalid");
+		if (rc == 1)
+			sup_apply();
+		break;
+	case MSG_LOGSOCK:
+		log_use_socket(m->fd, sup_log_lost);
+		m->fd = -1;
+		break;
+	case MSG_STATS:
+		sup_stats(1);
+		break;
+	case MSG_STOP:
+		sup_begin_stop(now);
+		break;
+	default:
+		fatalx(EX_SOFTWARE, "acceptor: unexpected message %d from main",
+		    m->type);
+	}
+	if (m->fd != -1)
+		close(m->fd);
+}
+
+/* Main's messages, a bounded number a turn.  Main gone: stop. */
+static void
+sup_messages(int64_t now)
+{
+	struct msg m;
+	int r;
+
+	for (int i = 0; sup.chan != -1 && i < SUP_MSG_BURST; i++) {
+		if ((r = msg_recv(sup.chan, &m)) == 0)
+			return;
+		if (r == -2)
+			fatalx(EX_SOFTWARE, "acceptor: malformed message from main");
+		if (r == -1) {
+			close(sup.chan);
+			sup.chan = -1;
+			sup.rebuild = 1;
+			sup_begin_stop(now);
+			return;
 		}
+		sup_message(&m, now);
+	}
 }
 
 static void
@@ -621,14 +621,9 @@ sup_signals(int64_t now)
 
 	while (read(sup_wake[0], drain, sizeof(drain)) > 0)
 		;
-	if (sup_got_term && !sup.stopping) {
+	if (sup_got_term) {
 		sup_got_term = 0;
 		sup_begin_stop(now);
-	}
-	if (sup_got_hup) {
-		sup_got_hup = 0;
-		if (!sup.stopping)
-			sup_reload();
 	}
 	if (sup_got_usr1) {
 		sup_got_usr1 = 0;
@@ -645,27 +640,47 @@ sup_title(void)
 {
 	static size_t shown_lsn = SIZE_MAX, shown_active = SIZE_MAX;
 
-	if (sup.lsn->n == shown_lsn && sup.active == shown_active)
+	if (sup.lsn.n == shown_lsn && sst_active() == shown_active)
 		return;
-	shown_lsn = sup.lsn->n;
-	shown_active = sup.active;
-	pt_set("master [listeners=%zu sessions=%zu]", shown_lsn, shown_active);
+	shown_lsn = sup.lsn.n;
+	shown_active = sst_active();
+	pt_set("acceptor [listeners=%zu sessions=%zu]", shown_lsn, shown_active);
 }
 
-/* The service manager's STATUS= and watchdog, the periodic stats line. */
+/* Counters to main, for STATUS=: when they change (at most every
+ * SUP_STATUS_MIN ms), and every heartbeat anyway, so main can tell the
+ * service manager's watchdog that this loop turns. */
+static void
+sup_report(int64_t now)
+{
+	struct msg_status cur = { sst_active(), sup.st.accepted, sup_refused() };
+	int changed = memcmp(&cur, &sup.sent, sizeof(cur)) != 0;
+
+	if (sup.chan == -1 || (!(changed && now - sup.sent_at >= SUP_STATUS_MIN) &&
+	    now - sup.sent_at < sup.heartbeat_ms))
+		return;
+	if (msg_status_send(sup.chan, &cur) == 0) {
+		sup.sent = cur;
+		sup.sent_at = now;
+	}
+}
+
+/* The periodic stats line; counters to main. */
 static void
 sup_scheduled(int64_t now)
 {
-	struct sts_counts c = { sup.active, sup.st.accepted, sup_refused() };
+	struct sts_counts c = { sst_active(), sup.st.accepted, sup_refused(), 0 };
 
-	if (sts_turn(now, &c, sup.cfg->stats_interval))
+	if (sts_turn(now, &c, sup.cfg.stats_interval))
 		sup_stats(0);
+	sup_report(now);
 }
 
 static int
 sup_timeout(int64_t now)
 {
 	int64_t t = rfl_pending() ? 1000 : -1, due = sts_timeout(now);
+	int64_t beat = sup.sent_at + sup.heartbeat_ms - now;
 
 	if (sup.stopping)
 		t = sup.deadline > now ? sup.deadline - now : 1000;
@@ -674,8 +689,10 @@ sup_timeout(int64_t now)
 	else if (t < 0)
 		t = 1000;	/* forget idle hosts of the rate limits */
 	if (due >= 0 && due < t)
-		t = due;	/* the watchdog, STATUS=, stats */
-	return (int)(t > 1000 ? 1000 : t);
+		t = due;	/* the stats line */
+	if (beat < t)
+		t = beat < SUP_STATUS_MIN ? SUP_STATUS_MIN : beat;
+	return (int)(t > 1000 ? 1000 : t < 0 ? 0 : t);
 }
 
 static void
@@ -686,63 +703,72 @@ sup_turn(struct pollfd *pfd, size_t npfd)
 	for (size_t i = 0; i < npfd; i++) {
 		pfd[i].revents = 0;
 		/* Paused: a readable backlog must not end every poll at once. */
-		if (i >= 2)
+		if (i >= SUP_FIXED)
 			pfd[i].events = sup.accept_pause > now ? 0 : POLLIN;
 	}
 	if (poll(pfd, npfd, sup_timeout(sup_now())) == -1 && errno != EINTR)
-		fatal(EX_OSERR, "poll");
+		fatal(EX_OSERR, "acceptor: poll");
 	now = sup_now();
 	sup_signals(now);
-	sup_collect(pfd[1].revents != 0);
+	if (pfd[1].revents != 0)
+		sup_messages(now);
+	sup_collect();
 	sup_log_refused(NULL, NULL, now);
 	sup_scheduled(now);
 	if (sup.stopping) {
 		if (now >= sup.deadline)
-			sup_kill_rest();
+			sst_signal_all(SIGKILL);
 		return;
 	}
 	if (now - sup.expired >= 1000) {
-		adm_expire(sup.cfg, now);
+		adm_expire(&sup.cfg, now);
 		sup.expired = now;
 	}
-	if (sup.accept_pause > now)
+	if (sup.accept_pause > now || sup.rebuild)
 		return;
-	for (size_t i = 2; i < npfd; i++)
+	for (size_t i = SUP_FIXED; i < npfd; i++)
 		if (pfd[i].revents & POLLIN)
 			sup_accept(pfd[i].fd, now);
 }
 
-int
-sup_run(struct cfg *cfg, struct lsn_set *set)
+static int
+sup_run(void)
 {
 	struct pollfd *pfd = NULL;
 	size_t npfd = 0;
 
-	sup.cfg = cfg;
-	sup.lsn = set;
-	sup.pid = getpid();
 	sup.rebuild = 1;
-	sup_scheduled(sup_now());	/* STATUS= right after READY=1 */
-	while (!sup.stopping || sup.active > 0) {
+	while (!sup.stopping || sst_active() > 0) {
 		if (sup.rebuild) {
-			size_t want = 2 + set->n;
+			size_t want = SUP_FIXED + sup.lsn.n;
 			struct pollfd *np = realloc(pfd, want * sizeof(*pfd));
 
 			if (np == NULL)
-				fatal(EX_OSERR, "poll set");
+				fatal(EX_OSERR, "acceptor: poll set");
 			pfd = np;
 			npfd = want;
 			pfd[0] = (struct pollfd){ .fd = sup_wake[0], .events = POLLIN };
-			pfd[1] = (struct pollfd){ .fd = sup_report[0], .events = POLLIN };
-			for (size_t i = 2; i < npfd; i++)
-				pfd[i] = (struct pollfd){ .fd = set->v[i - 2].fd, .events = POLLIN };
+			pfd[1] = (struct pollfd){ .fd = sup.chan, .events = POLLIN };
+			for (size_t i = SUP_FIXED; i < npfd; i++)
+				pfd[i] = (struct pollfd){ .fd = sup.lsn.v[i - SUP_FIXED].fd,
+				    .events = POLLIN };
 			sup.rebuild = 0;
 		}
 		sup_title();
 		sup_turn(pfd, npfd);
 	}
 	free(pfd);
-	dmn_pidfile_remove();
-	log_info("exiting");
+	cfg_free(&sup.cfg);
+	msg_config_free(&sup.next);
 	return EX_OK;
+}
+
+void
+sup_acceptor(int chan, int logfd, int keep_stderr, pid_t main)
+{
+#ifdef CASESERV_TEST_HOOKS
+	sup.attack = getenv("CASESERV_TEST_ACCEPTOR_ATTACK");
+#endif
+	sup_lock_down(chan, logfd, keep_stderr, main);
+	exit(sup_run());
 }

@@ -1,19 +1,21 @@
 /*
- * supervisor.h - the master's loop: accept, admit or refuse, fork a
- * session, reap it, log it; reload, stats and graceful stop on signals.
+ * supervisor.h - the acceptor: accept, admit or refuse, spawn a session,
+ * reap it, log it; with the settings and listeners main sends.
  */
 #ifndef CASESERV_SUPERVISOR_H
 #define CASESERV_SUPERVISOR_H
 
-#include "conf.h"
-#include "listeners.h"
+#include <sys/types.h>
 
-/* Install signal handlers and the report socket; before privileges drop. */
-void sup_init(void);
 /*
- * Serve until SIGTERM/SIGINT, then stop gracefully.  cfg and set are the
- * supervisor's from now on (replaced on reload).  Returns the exit status.
+ * In the acceptor, straight after main's chd_spawn(), with every signal
+ * blocked: lock the process down (main's descriptors closed but chan and
+ * logfd, no capability, its filter), then serve until main says stop (or
+ * is gone) and every session has ended.  chan: its end of the channel to
+ * main; logfd: a socket connected to syslog, or -1 (-e); main: main's
+ * pid.  Never returns.
  */
-int sup_run(struct cfg *cfg, struct lsn_set *set);
+void sup_acceptor(int chan, int logfd, int keep_stderr, pid_t main)
+    __attribute__((noreturn));
 
 #endif

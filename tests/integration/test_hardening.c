@@ -1,8 +1,13 @@
 /*
  * test_hardening.c - the process model of SPEC section 5, read from
- * /proc as an administrator would check it: the master and every session
- * run as the unprivileged user, without capabilities, under seccomp; a
- * session that breaks its sandbox dies and the master goes on.
+ * /proc as an administrator would check it: main, the acceptor and every
+ * session run as the unprivileged user, under seccomp, the acceptor and
+ * the sessions without any capability; and, with the test build's hooks,
+ * code run inside the live processes: each thing the acceptor's filter
+ * forbids kills it before it has any effect, a session that attacks its
+ * channel harms no other session's record, and what main's deny-list
+ * refuses fails with EPERM while main goes on.  docs/SECURITY.md's table
+ * cites these tests by name.
  *
  * Root only (the daemon drops privileges only when started as root).
  */
@@ -10,7 +15,12 @@
 #include <config.h>
 #endif
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netdb.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sysexits.h>
 #include <errno.h>
 #include <grp.h>
 #include <signal.h>
@@ -73,16 +83,25 @@ session_pid(struct cst_daemon *d, const char *addr, int fd)
 	return (pid_t)cst_field_num(line, "pid");
 }
 
+/* main and the acceptor: one filter each (not stacked), no capability
+ * (no port below 1024 here, so main keeps none either). */
 static void
-test_master(void **state)
+test_main_and_acceptor(void **state)
 {
 	struct cst_daemon *d = *state;
+	pid_t acc;
 
 	cst_must_start_default(d, NULL);
-	assert_confined(d->pid);
-	/* No port below 1024: not even CAP_NET_BIND_SERVICE is kept. */
-	assert_field(d->pid, "CapEff", NO_CAPS);
-	assert_field(d->pid, "CapPrm", NO_CAPS);
+	acc = cst_must_acceptor(d);
+	for (int i = 0; i < 2; i++) {
+		pid_t p = i == 0 ? d->pid : acc;
+
+		assert_confined(p);
+		assert_field(p, "Seccomp_filters", "1");
+		assert_field(p, "CapEff", NO_CAPS);
+		assert_field(p, "CapPrm", NO_CAPS);
+	}
+	assert_int_equal(cst_proc_ppid(acc), d->pid);
 }
 
 /* Inode of the server side of our TCP connection (local port cport). */
@@ -124,8 +143,8 @@ is_unix_socket(unsigned long inode)
 
 /*
  * A session holds exactly two descriptors: the client's TCP socket and
- * its report channel to the master (a pipe or a Unix socket: SPEC 5 says
- * "what it needs to report").
+ * its channel to the acceptor (a pipe of its own: SPEC 5 says "what it
+ * needs to report").
  */
 static void
 assert_fds(pid_t pid, unsigned long tcp)
@@ -159,6 +178,81 @@ assert_fds(pid_t pid, unsigned long tcp)
 	assert_int_equal(n, 2);
 	assert_int_equal(ntcp, 1);
 	assert_int_equal(nreport, 1);
+}
+
+/* The acceptor's descriptors by kind. */
+struct fdkinds {
+	int	n, pipes, local, tcp, pidfds, other;
+};
+
+static void
+count_fd_kinds(pid_t pid, struct fdkinds *k)
+{
+	char dir[64], path[400], target[128];
+	struct dirent *de;
+	unsigned long ino;
+	ssize_t len;
+	DIR *dp;
+
+	memset(k, 0, sizeof(*k));
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	assert_non_null(dp = opendir(dir));
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.' || atoi(de->d_name) <= 2)
+			continue;	/* 0-2: /dev/null or the log */
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		assert_true(len > 0);
+		target[len] = '\0';
+		print_message("acceptor fd %s -> %s\n", de->d_name, target);
+		k->n++;
+		if (strncmp(target, "pipe:[", 6) == 0)
+			k->pipes++;
+		else if (strcmp(target, "anon_inode:[pidfd]") == 0)
+			k->pidfds++;
+		else if (sscanf(target, "socket:[%lu]", &ino) == 1)
+			*(is_unix_socket(ino) ? &k->local : &k->tcp) += 1;
+		else
+			k->other++;
+	}
+	closedir(dp);
+}
+
+/*
+ * The acceptor holds the listeners, its channel to main and its
+ * self-pipe (with -e, no syslog socket), and per session a pidfd and its
+ * channel's read end: nothing else, no file at all.
+ */
+static void
+test_acceptor_fds(void **state)
+{
+	struct cst_daemon *d = *state;
+	struct fdkinds k;
+	pid_t acc;
+	int fd;
+
+	cst_must_start_default(d, NULL);
+	acc = cst_must_acceptor(d);
+	count_fd_kinds(acc, &k);
+	assert_int_equal(k.tcp, 2);		/* the two listeners */
+	assert_int_equal(k.local, 1);		/* the channel to main */
+	assert_int_equal(k.pipes, 2);		/* the self-pipe */
+	assert_int_equal(k.pidfds, 0);
+	assert_int_equal(k.other, 0);
+	fd = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(fd, "count me");
+	/* The session may answer before the acceptor closed its copy of
+	 * the client's socket: a moment, bounded. */
+	for (int64_t end = cst_now_ms() + CST_WAIT_MS;; cst_sleep_ms(20)) {
+		count_fd_kinds(acc, &k);
+		if (k.tcp == 2 || cst_now_ms() >= end)
+			break;
+	}
+	assert_int_equal(k.tcp, 2);		/* the client's socket went */
+	assert_int_equal(k.pipes, 3);		/* + the session's channel */
+	assert_int_equal(k.pidfds, 1);		/* + the session's pidfd */
+	assert_int_equal(k.other, 0);
+	close(fd);
 }
 
 /*
@@ -220,8 +314,11 @@ test_session(void **state)
 	pid = session_pid(d, "::1", fd);
 	assert_true(pid > 1 && pid != d->pid);
 	assert_confined(pid);
+	/* The acceptor's filter and its own. */
+	assert_field(pid, "Seccomp_filters", "2");
 	assert_field(pid, "CapEff", NO_CAPS);
 	assert_field(pid, "CapPrm", NO_CAPS);
+	assert_int_equal(cst_proc_ppid(pid), cst_must_acceptor(d));
 	tcp = tcp_inode("/proc/net/tcp6", d->port, cst_local_port(fd));
 	assert_fds(pid, tcp);
 	assert_nodelay(pid, tcp);
@@ -231,7 +328,7 @@ test_session(void **state)
 
 /*
  * Started by an ordinary account: that account is kept (with a notice),
- * and the rest of the hardening still applies to master and sessions.
+ * and the rest of the hardening still applies to all three.
  */
 static void
 test_not_root(void **state)
@@ -251,8 +348,8 @@ test_not_root(void **state)
 	cst_roundtrip(fd, "unprivileged");
 	pid = session_pid(d, "127.0.0.1", fd);
 	assert_true(pid > 1 && pid != d->pid);
-	for (int i = 0; i < 2; i++) {
-		pid_t p = i == 0 ? d->pid : pid;
+	for (int i = 0; i < 3; i++) {
+		pid_t p = i == 0 ? d->pid : i == 1 ? pid : cst_must_acceptor(d);
 
 		assert_field(p, "Uid", NOBODY_IDS);
 		assert_field(p, "NoNewPrivs", "1");
@@ -319,8 +416,8 @@ two_ports_conf(struct cst_daemon *d, int p1, int p2)
 }
 
 /*
- * A port below 1024: served; the master keeps CAP_NET_BIND_SERVICE and
- * nothing else, so that a reload can bind another privileged port.
+ * A port below 1024: served; main keeps CAP_NET_BIND_SERVICE and nothing
+ * else, so that a reload can bind another privileged port.
  */
 static void
 test_low_port(void **state)
@@ -342,7 +439,9 @@ test_low_port(void **state)
 	assert_int_equal(cst_proc_status(d->pid, "CapEff", eff, sizeof(eff)),
 	    0);
 	assert_true(strcmp(eff, BIND_CAP) == 0 || strcmp(eff, NO_CAPS) == 0);
-	/* The master's capability never reaches a session. */
+	/* main's capability reaches neither the acceptor nor a session. */
+	assert_field(cst_must_acceptor(d), "CapEff", NO_CAPS);
+	assert_field(cst_must_acceptor(d), "CapPrm", NO_CAPS);
 	fd = cst_must_connect("127.0.0.1", d->port);
 	cst_roundtrip(fd, "session");
 	pid = session_pid(d, "127.0.0.1", fd);
@@ -365,8 +464,8 @@ test_low_port(void **state)
 
 /*
  * The test build's sessions make a forbidden system call (openat) after
- * their first read: each dies of SIGSYS before it answers, the master logs
- * it, counts it, and goes on accepting.
+ * their first read: each dies of SIGSYS before it answers, the acceptor
+ * logs it, counts it, and goes on accepting.
  */
 static void
 test_sandbox_violation(void **state)
@@ -409,7 +508,7 @@ test_sandbox_violation(void **state)
 		    0);
 		assert_string_equal(val, "openat");
 		close(fd);
-		/* The master survives and is still the one accepting. */
+		/* The acceptor survives and is still the one accepting. */
 		assert_true(cst_alive(d));
 	}
 	assert_int_equal(cst_signal(d, SIGUSR1), 0);
@@ -419,6 +518,486 @@ test_sandbox_violation(void **state)
 	assert_int_equal(cst_field_num(line, "killed_sandbox"), 2);
 	assert_int_equal(cst_field_num(line, "accepted"), 2);
 	assert_int_equal(cst_field_num(line, "active"), 0);
+}
+
+/* ---- the acceptor: each "no", tried from inside ------------------------- */
+
+/*
+ * Start the test build with CASESERV_TEST_ACCEPTOR_ATTACK=what: once its
+ * first configuration is in force, the acceptor tries the one forbidden
+ * thing.  It must die of SIGSYS before the call runs; main names the call
+ * (one of the names in calls, "|"-separated), removes its pidfile and
+ * exits 70.  The call never returned (no "test: acceptor attack" line).
+ */
+static void
+acceptor_attack(struct cst_daemon *d, const char *what, const char *calls)
+{
+	char env[512], extra[CST_PATHLEN + 32], pidfile[CST_PATHLEN + 16];
+	char line[512], val[64], want[96];
+	const char *envv[] = { env, NULL };
+	struct stat st;
+	int status;
+
+	if (d->dir[0] == '\0')
+		cst_must_init(d);
+	snprintf(pidfile, sizeof(pidfile), "%s/caseserv.pid", d->dir);
+	snprintf(extra, sizeof(extra), "pidfile = \"%s\";", pidfile);
+	cst_must_conf(d, extra);
+	snprintf(env, sizeof(env), "CASESERV_TEST_ACCEPTOR_ATTACK=%s", what);
+	cst_must_start(d, cst_binary(1), NULL, envv, 2);
+	status = cst_wait_exit(d, CST_WAIT_MS);
+	assert_int_equal(cst_exit_code(status), EX_SOFTWARE);
+	assert_int_equal(cst_log_line(d, "acceptor: killed pid=", 1, line,
+	    sizeof(line), 0), 0);
+	print_message("%s\n", line);
+	assert_int_equal(cst_field(line, "signal", val, sizeof(val)), 0);
+	assert_string_equal(val, "SIGSYS");
+	assert_int_equal(cst_field(line, "reason", val, sizeof(val)), 0);
+	assert_string_equal(val, "sandbox");
+	assert_int_equal(cst_field(line, "syscall", val, sizeof(val)), 0);
+	snprintf(want, sizeof(want), "|%s|", val);
+	snprintf(line, sizeof(line), "|%s|", calls);
+	if (strstr(line, want) == NULL)
+		fail_msg("killed on %s, expected one of %s", val, calls);
+	assert_int_equal(cst_log_count(d, "test: acceptor attack"), 0);
+	/* main cleaned up after it: the pidfile is gone, or empty where
+	 * the directory does not let the dropped daemon remove it. */
+	assert_true(stat(pidfile, &st) == -1 || st.st_size == 0);
+	assert_int_equal(cst_log_count(d, ": exiting"), 1);
+}
+
+/* Sanitizer builds allow these calls in the acceptor (docs/SECURITY.md). */
+#ifdef CASESERV_SANITIZERS
+#define SKIP_IN_SANITIZER_BUILDS()	skip()
+#else
+#define SKIP_IN_SANITIZER_BUILDS()	do { } while (0)
+#endif
+
+/* A path in the daemon's directory, writable by anyone (the acceptor runs
+ * as nobody): only the filter can stop what is tried on it. */
+static void
+open_dir(struct cst_daemon *d)
+{
+	assert_int_equal(chmod(d->dir, 01777), 0);
+}
+
+static void
+test_acceptor_no_open(void **state)
+{
+	struct cst_daemon *d = *state;
+	char what[CST_PATHLEN + 32], path[CST_PATHLEN + 16];
+
+	SKIP_IN_SANITIZER_BUILDS();
+	cst_must_init(d);
+	open_dir(d);
+	snprintf(path, sizeof(path), "%s/created", d->dir);
+	snprintf(what, sizeof(what), "open:%s", path);
+	acceptor_attack(d, what, "open|openat");
+	assert_true(access(path, F_OK) == -1);
+}
+
+static void
+test_acceptor_no_socket(void **state)
+{
+	acceptor_attack(*state, "socket", "socket");
+}
+
+static void
+test_acceptor_no_connect(void **state)
+{
+	acceptor_attack(*state, "connect", "connect");
+}
+
+static void
+test_acceptor_no_bind(void **state)
+{
+	struct cst_daemon *d = *state;
+	char what[CST_PATHLEN + 32], path[CST_PATHLEN + 16];
+
+	cst_must_init(d);
+	open_dir(d);
+	snprintf(path, sizeof(path), "%s/bound.sock", d->dir);
+	snprintf(what, sizeof(what), "bind:%s", path);
+	acceptor_attack(d, what, "bind");
+	assert_true(access(path, F_OK) == -1);
+}
+
+static void
+test_acceptor_no_unlink(void **state)
+{
+	struct cst_daemon *d = *state;
+	char what[CST_PATHLEN + 32], path[CST_PATHLEN + 16];
+
+	cst_must_init(d);
+	open_dir(d);
+	snprintf(path, sizeof(path), "%s/victim", d->dir);
+	cst_must_write(path, "still here\n");
+	assert_int_equal(chmod(path, 0666), 0);
+	snprintf(what, sizeof(what), "unlink:%s", path);
+	acceptor_attack(d, what, "unlink|unlinkat");
+	assert_true(access(path, F_OK) == 0);
+}
+
+/* Its standard error is the test's log file: still whole afterwards. */
+static void
+test_acceptor_no_ftruncate(void **state)
+{
+	struct cst_daemon *d = *state;
+
+	acceptor_attack(d, "ftruncate", "ftruncate");
+	assert_true(cst_log_count(d, "listening on ") == 2);
+}
+
+/* kill() of any pid but its own: init here, main in the next. */
+static void
+test_acceptor_no_kill(void **state)
+{
+	SKIP_IN_SANITIZER_BUILDS();
+	acceptor_attack(*state, "kill:1", "kill");
+}
+
+static void
+test_acceptor_no_pidfd_open(void **state)
+{
+	acceptor_attack(*state, "pidfd_open", "pidfd_open");
+}
+
+static void
+test_acceptor_no_exec_memory(void **state)
+{
+	SKIP_IN_SANITIZER_BUILDS();
+	acceptor_attack(*state, "mmap_exec", "mmap");
+}
+
+static void
+test_acceptor_no_mprotect_exec(void **state)
+{
+	SKIP_IN_SANITIZER_BUILDS();
+	acceptor_attack(*state, "mprotect_exec", "mprotect");
+}
+
+static void
+test_acceptor_no_fcntl_setown(void **state)
+{
+	acceptor_attack(*state, "fcntl_setown", "fcntl");
+}
+
+static void
+test_acceptor_no_fcntl_setsig(void **state)
+{
+	acceptor_attack(*state, "fcntl_setsig", "fcntl");
+}
+
+static void
+test_acceptor_no_fcntl_async(void **state)
+{
+	acceptor_attack(*state, "fcntl_async", "fcntl");
+}
+
+static void
+test_acceptor_no_setsockopt(void **state)
+{
+	SKIP_IN_SANITIZER_BUILDS();
+	acceptor_attack(*state, "setsockopt", "setsockopt");
+}
+
+static void
+test_acceptor_no_sendto(void **state)
+{
+	acceptor_attack(*state, "sendto:/dev/log", "sendto");
+}
+
+static void
+test_acceptor_no_ioctl(void **state)
+{
+	acceptor_attack(*state, "ioctl", "ioctl");
+}
+
+static void
+test_acceptor_no_execve(void **state)
+{
+	acceptor_attack(*state, "execve:/bin/true", "execve");
+}
+
+/* ---- sessions: attacks on their channel ---------------------------------- */
+
+/* The close line of the session whose client has local port port. */
+static void
+close_line(struct cst_daemon *d, int port, char *line, size_t len)
+{
+	char needle[96];
+
+	snprintf(needle, sizeof(needle), "close peer=127.0.0.1:%d ", port);
+	assert_int_equal(cst_log_line(d, needle, 1, line, len, CST_WAIT_MS), 0);
+	print_message("%s\n", line);
+}
+
+/* An honest session's line: exactly what it moved, ended by EOF. */
+static void
+assert_honest(struct cst_daemon *d, int port, int bytes)
+{
+	char line[512], val[32];
+
+	close_line(d, port, line, sizeof(line));
+	assert_int_equal(cst_field_num(line, "in"), bytes);
+	assert_int_equal(cst_field_num(line, "out"), bytes);
+	assert_int_equal(cst_field(line, "reason", val, sizeof(val)), 0);
+	assert_string_equal(val, "eof");
+}
+
+/* Send text, read its echo, half-close, read EOF; the local port. */
+static int
+whole_session(int fd, const char *text)
+{
+	unsigned char buf[64];
+	int how = -1;
+
+	cst_roundtrip(fd, text);
+	assert_int_equal(cst_shut_wr(fd), 0);
+	assert_int_equal(cst_recv_eof(fd, buf, sizeof(buf), CST_WAIT_MS, &how),
+	    0);
+	assert_int_equal(how, 0);
+	return cst_local_port(fd);
+}
+
+/*
+ * One honest session open across the attack, one attacker, one honest
+ * session after it: the honest ones' lines are exact whatever the
+ * attacker did to its channel.  Returns the attacker's close line.
+ */
+static void
+session_attack(struct cst_daemon *d, const char *what, char *line, size_t len)
+{
+	char env[128];
+	const char *envv[] = { env, NULL };
+	int before, attacker, after, pb, pa, patt;
+
+	cst_must_init(d);
+	cst_must_conf(d, NULL);
+	snprintf(env, sizeof(env), "CASESERV_TEST_SESSION_ATTACK=%s", what);
+	cst_must_start(d, cst_binary(1), NULL, envv, 2);
+	before = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(before, "honest before");
+	attacker = cst_must_connect("127.0.0.1", d->port);
+	if (strcmp(what, "forge") == 0) {
+		/* It lies and exits at once: no echo. */
+		assert_int_equal(cst_send_all(attacker, "!attack", 7,
+		    CST_WAIT_MS), 0);
+		patt = cst_local_port(attacker);
+	} else
+		patt = whole_session(attacker, "!attack");
+	close(attacker);
+	after = cst_must_connect("127.0.0.1", d->port);
+	pa = whole_session(after, "honest after");
+	pb = whole_session(before, "...and done");
+	close(before);
+	close(after);
+	assert_honest(d, pb, 13 + 11);
+	assert_honest(d, pa, 12);
+	close_line(d, patt, line, len);
+	assert_true(cst_alive(d));
+}
+
+/* shutdown() of its channel: a pipe, so ENOTSOCK; the shared socket of
+ * old could be shut for every later session this way. */
+static void
+test_session_channel_shutdown(void **state)
+{
+	char line[512];
+
+	session_attack(*state, "shutdown", line, sizeof(line));
+	assert_int_equal(cst_field_num(line, "in"), 7);
+}
+
+/* Its channel filled with records: only its own line says error. */
+static void
+test_session_channel_flood(void **state)
+{
+	struct cst_daemon *d = *state;
+	char line[512], val[32];
+
+	session_attack(d, "flood", line, sizeof(line));
+	assert_int_equal(cst_field(line, "reason", val, sizeof(val)), 0);
+	assert_string_equal(val, "error");
+	assert_int_equal(cst_log_count(d, "not one valid record"), 1);
+}
+
+/* A lying record counts for the liar's own line, and nowhere else. */
+static void
+test_session_channel_forge(void **state)
+{
+	char line[512];
+
+	session_attack(*state, "forge", line, sizeof(line));
+	assert_int_equal(cst_field_num(line, "in"), 999999);
+}
+
+/* ---- main: its deny-list, and NSS under it ----------------------------- */
+
+/* What main never needs fails with EPERM; main serves and reloads on. */
+static void
+test_main_denied(void **state)
+{
+	static const char *const calls[] = { "execve", "fork", "mmap_exec",
+	    "fcntl_setown", "ptrace" };
+	static const char *const env[] = { "CASESERV_TEST_MAIN_ATTACK="
+	    "execve,fork,mmap_exec,fcntl_setown,ptrace", NULL };
+	struct cst_daemon *d = *state;
+	char needle[96], line[512];
+
+	cst_must_init(d);
+	cst_must_conf(d, NULL);
+	cst_must_start(d, cst_binary(1), NULL, env, 2);
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+#ifdef CASESERV_SANITIZERS
+		if (strcmp(calls[i], "ptrace") == 0 ||
+		    strcmp(calls[i], "fork") == 0)
+			continue;	/* allowed there for LeakSanitizer */
+#endif
+		snprintf(needle, sizeof(needle), "test: main attack %s: ",
+		    calls[i]);
+		assert_int_equal(cst_log_line(d, needle, 1, line, sizeof(line),
+		    CST_WAIT_MS), 0);
+		print_message("%s\n", line);
+		assert_non_null(strstr(line, "returned -1: Operation not "
+		    "permitted"));
+	}
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "main lives"), 0);
+	assert_int_equal(cst_signal(d, SIGHUP), 0);
+	assert_int_equal(cst_log_wait(d, "reload ok", CST_WAIT_MS), 0);
+	assert_int_equal(cst_echo_once("::1", d->port, "and reloads"), 0);
+}
+
+/*
+ * main's Landlock layer (issue 13): it runs NSS, so its seccomp filter
+ * lets open() through; Landlock keeps it to the configuration's
+ * directory (read) and what NSS reads.  A file elsewhere cannot be read,
+ * and nothing can be created, not even beside the configuration.
+ */
+static void
+test_main_landlock(void **state)
+{
+	struct cst_daemon *d = *state;
+	char env[3 * CST_PATHLEN], secret[] = "/var/tmp/cs-secret.XXXXXX";
+	char created[CST_PATHLEN + 16], line[512];
+	const char *envv[] = { env, NULL };
+	int fd;
+
+#ifdef CASESERV_SANITIZERS
+	skip();		/* off there: LeakSanitizer reads /proc at exit */
+#endif
+	cst_must_init(d);
+	assert_int_equal(chmod(d->dir, 01777), 0);
+	/* Readable by anyone: only Landlock stands between main and it. */
+	assert_true((fd = mkstemp(secret)) != -1);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	close(fd);
+	snprintf(created, sizeof(created), "%s/created", d->dir);
+	snprintf(env, sizeof(env), "CASESERV_TEST_MAIN_ATTACK=read:%s,"
+	    "create:%s", secret, created);
+	cst_must_conf(d, NULL);
+	cst_must_start(d, cst_binary(1), NULL, envv, 2);
+	assert_int_equal(cst_log_line(d, "test: main attack read:", 1, line,
+	    sizeof(line), CST_WAIT_MS), 0);
+	print_message("%s\n", line);
+	assert_non_null(strstr(line, "returned -1: Permission denied"));
+	assert_int_equal(cst_log_line(d, "test: main attack create:", 1, line,
+	    sizeof(line), CST_WAIT_MS), 0);
+	print_message("%s\n", line);
+	assert_non_null(strstr(line, "returned -1: Permission denied"));
+	assert_true(access(created, F_OK) == -1);
+	unlink(secret);
+	/* And what it needs still works: a reload reads the file again. */
+	assert_int_equal(cst_signal(d, SIGHUP), 0);
+	assert_int_equal(cst_log_wait(d, "reload ok", CST_WAIT_MS), 0);
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "main lives"), 0);
+}
+
+/*
+ * The acceptor's second wall on its own: its seccomp filter taken down in
+ * the test build, Landlock still refuses it a file (EACCES), and nothing
+ * is created.
+ */
+static void
+test_acceptor_landlock_alone(void **state)
+{
+	struct cst_daemon *d = *state;
+	char env[CST_PATHLEN + 64], path[CST_PATHLEN + 16], line[512];
+	const char *envv[] = { "CASESERV_TEST_NO_SECCOMP=1", env, NULL };
+
+#ifdef CASESERV_SANITIZERS
+	skip();		/* off there: LeakSanitizer reads /proc at exit */
+#endif
+	cst_must_init(d);
+	assert_int_equal(chmod(d->dir, 01777), 0);
+	snprintf(path, sizeof(path), "%s/created", d->dir);
+	snprintf(env, sizeof(env), "CASESERV_TEST_ACCEPTOR_ATTACK=open:%s",
+	    path);
+	cst_must_conf(d, NULL);
+	cst_must_start(d, cst_binary(1), NULL, envv, 2);
+	assert_int_equal(cst_log_line(d, "test: acceptor attack open:", 1,
+	    line, sizeof(line), CST_WAIT_MS), 0);
+	print_message("%s\n", line);
+	assert_non_null(strstr(line, "returned -1: Permission denied"));
+	assert_true(access(path, F_OK) == -1);
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "still"), 0);
+}
+
+/* The first IPv4 address name resolves to, as text; -1 if none. */
+static int
+resolve4(const char *name, char *addr, size_t len)
+{
+	struct addrinfo hints, *res;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(name, NULL, &hints, &res) != 0)
+		return -1;
+	rc = inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)res->ai_addr)->
+	    sin_addr, addr, (socklen_t)len) != NULL ? 0 : -1;
+	freeaddrinfo(res);
+	return rc;
+}
+
+/*
+ * Reloads that resolve host names under main's filter: this machine's
+ * name (NSS, files or a module), and a name no source knows, which walks
+ * every module of the hosts line, loading those not loaded yet (with an
+ * executable mapping of their file, which main's W^X rules allow): the
+ * reload fails with the resolver's message, and main lives on.
+ */
+static void
+test_main_reload_names(void **state)
+{
+	struct cst_daemon *d = *state;
+	char host[256], addr[64], text[1024];
+	int p2;
+
+	if (gethostname(host, sizeof(host)) == -1 ||
+	    resolve4(host, addr, sizeof(addr)) == -1 ||
+	    strcmp(addr, "127.0.0.1") != 0)
+		skip();		/* not a loopback name here */
+	cst_must_start_default(d, NULL);
+	p2 = cst_free_port(0, 0);
+	snprintf(text, sizeof(text), "listen = ( { host = \"%s\"; port = %d; },"
+	    " { host = \"127.0.0.1\"; port = %d; } );\nuser = \"nobody\";\n",
+	    host, p2, d->port);
+	cst_must_write(d->conf, text);
+	assert_int_equal(cst_signal(d, SIGHUP), 0);
+	assert_int_equal(cst_log_wait(d, "reload ok", CST_WAIT_MS), 0);
+	assert_int_equal(cst_echo_once("127.0.0.1", p2, "by name"), 0);
+	snprintf(text, sizeof(text), "listen = ( { host = "
+	    "\"caseserv-no-such-host.invalid\"; port = %d; } );\n"
+	    "user = \"nobody\";\n", p2);
+	cst_must_write(d->conf, text);
+	assert_int_equal(cst_signal(d, SIGHUP), 0);
+	assert_int_equal(cst_log_wait(d, "reload failed: ", CST_WAIT_MS), 0);
+	assert_true(cst_alive(d));
+	assert_int_equal(cst_echo_once("127.0.0.1", p2, "still by name"), 0);
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "and numeric"), 0);
+	assert_confined(d->pid);
 }
 
 /* A live session's limit (a "Max ..." line of /proc/PID/limits): soft
@@ -553,7 +1132,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_master, cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_main_and_acceptor, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_fds, cst_setup,
+		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_session, cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_not_root, cst_setup,
 		    cst_teardown),
@@ -563,6 +1145,54 @@ main(void)
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_sandbox_violation, cst_setup,
 		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_open, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_socket, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_connect, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_bind, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_unlink, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_ftruncate, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_kill, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_pidfd_open, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_exec_memory, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_mprotect_exec, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_fcntl_setown, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_fcntl_setsig, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_fcntl_async, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_setsockopt, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_sendto, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_ioctl, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_no_execve, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_session_channel_shutdown, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_session_channel_flood, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_session_channel_forge, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_main_denied, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_main_reload_names, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_main_landlock, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_acceptor_landlock_alone,
+		    cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_session_limits, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_landlock_alone, cst_setup,

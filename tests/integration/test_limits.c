@@ -479,7 +479,7 @@ set_nofile(pid_t pid, rlim_t cur, rlim_t *was)
 }
 
 /*
- * Issue 12: a master out of descriptors (EMFILE on accept) kept its
+ * Issue 12: an acceptor out of descriptors (EMFILE on accept) kept its
  * listeners in the poll set, so poll() returned at once for the whole
  * pause: ~100 % of a core and ten `accept:` lines a second.  Now it backs
  * off for real, says so rarely, and serves again once it can.
@@ -490,35 +490,37 @@ test_accept_emfile(void **state)
 	struct cst_daemon *d = *state;
 	rlim_t few, old, was;
 	long long t0, used;
+	pid_t acceptor;
 	long hz = sysconf(_SC_CLK_TCK);
 	int fds[4], i, before, lines;
 
 	if (!cst_is_root())
-		skip();		/* set_nofile takes the master's ids */
+		skip();		/* set_nofile takes the acceptor's ids */
 	cst_must_start_default(d, "max_clients = 1000;");
-	/* The master keeps what it holds but can open nothing more, as one
-	 * started with too few descriptors (accepted sockets are closed
-	 * after fork, so clients alone never exhaust the master). */
-	few = (rlim_t)lowest_free_fd(d->pid);
-	print_message("RLIMIT_NOFILE of the master: %lu\n", (unsigned long)few);
-	set_nofile(d->pid, few, &old);
+	/* The acceptor keeps what it holds but can open nothing more, as
+	 * one started with too few descriptors (accepted sockets are closed
+	 * after the clone, so clients alone never exhaust it). */
+	acceptor = cst_must_acceptor(d);
+	few = (rlim_t)lowest_free_fd(acceptor);
+	print_message("RLIMIT_NOFILE of the acceptor: %lu\n", (unsigned long)few);
+	set_nofile(acceptor, few, &old);
 	for (i = 0; i < 4; i++)
 		fds[i] = cst_must_connect(i % 2 ? V6 : V4, d->port);
 	assert_int_equal(cst_log_wait(d, "accept: Too many open files",
 	    CST_WAIT_MS), 0);
 	/* Two seconds with the backlog full and readable. */
 	before = cst_log_count(d, "accept: ");
-	t0 = cpu_ticks(d->pid);
+	t0 = cpu_ticks(acceptor);
 	cst_sleep_ms(2000);
-	used = cpu_ticks(d->pid) - t0;
+	used = cpu_ticks(acceptor) - t0;
 	lines = cst_log_count(d, "accept: ") - before;
-	print_message("master used %lld of %ld ticks; %d accept: lines\n",
+	print_message("acceptor used %lld of %ld ticks; %d accept: lines\n",
 	    used, 2 * hz, lines);
 	assert_true(used * 5 < 2 * hz);		/* < 20 % of a core */
 	assert_true(lines <= 1);		/* at most one per 10 s */
 	assert_true(cst_alive(d));
 	/* Descriptors back: the waiting clients are served, new ones too. */
-	set_nofile(d->pid, old, &was);
+	set_nofile(acceptor, old, &was);
 	assert_int_equal(was, few);
 	for (i = 0; i < 4; i++) {
 		cst_roundtrip(fds[i], "served at last");

@@ -1,7 +1,7 @@
 /*
- * test_proctitle.c - SPEC section 5: ps shows what each process is, the
- * master with its listener and session counts, each session with its
- * peer; /proc/PID/cmdline (what ps reads) carries the same title, and the
+ * test_proctitle.c - SPEC section 5: ps shows what each process is: main
+ * with its listener count, the acceptor with its listener and session
+ * counts, each session with its peer; /proc/PID/cmdline (what ps reads) carries the same title, and the
  * environment still reaches the daemon after its block was reused.
  */
 #ifdef HAVE_CONFIG_H
@@ -64,15 +64,17 @@ assert_title(struct cst_daemon *d, pid_t pid, const char *want)
 }
 
 static void
-test_master_and_session(void **state)
+test_main_acceptor_session(void **state)
 {
 	struct cst_daemon *d = *state;
 	char needle[96], line[512], title[96], comm[32], path[64], *c;
-	pid_t pid;
+	pid_t pid, acc;
 	int fd;
 
 	cst_must_start_default(d, NULL);
-	assert_title(d, d->pid, "caseserv: master [listeners=2 sessions=0]");
+	acc = cst_must_acceptor(d);
+	assert_title(d, d->pid, "caseserv: main [listeners=2]");
+	assert_title(d, acc, "caseserv: acceptor [listeners=2 sessions=0]");
 	fd = cst_must_connect("::1", d->port);
 	cst_roundtrip(fd, "Who Am I?");
 	snprintf(needle, sizeof(needle), "open peer=[::1]:%d ",
@@ -83,17 +85,18 @@ test_master_and_session(void **state)
 	snprintf(title, sizeof(title), "caseserv: session [::1]:%d",
 	    cst_local_port(fd));
 	assert_title(d, pid, title);
-	/* The kernel's name tells sessions from the master in top and the
-	 * audit log; the master keeps the binary's. */
+	/* The kernel's name tells sessions and the acceptor from main in
+	 * top and the audit log; main keeps the binary's. */
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
 	assert_non_null(c = cst_read_file(path));
 	snprintf(comm, sizeof(comm), "%s", c);
 	free(c);
 	assert_string_equal(comm, "caseserv-sess\n");
-	assert_title(d, d->pid, "caseserv: master [listeners=2 sessions=1]");
+	assert_title(d, acc, "caseserv: acceptor [listeners=2 sessions=1]");
+	assert_title(d, d->pid, "caseserv: main [listeners=2]");
 	cst_roundtrip(fd, "still here");
 	close(fd);
-	assert_title(d, d->pid, "caseserv: master [listeners=2 sessions=0]");
+	assert_title(d, acc, "caseserv: acceptor [listeners=2 sessions=0]");
 }
 
 /* Every environment variable the daemon reads comes after the title
@@ -111,14 +114,14 @@ test_environment_kept(void **state)
 	    env, 2);
 	/* dmn_notify_init() read $NOTIFY_SOCKET and tried to send to it. */
 	assert_int_equal(cst_log_wait(d, "notify: READY=1", CST_WAIT_MS), 0);
-	assert_title(d, d->pid, "caseserv: master [listeners=2 sessions=0]");
+	assert_title(d, d->pid, "caseserv: main [listeners=2]");
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_master_and_session,
+		cmocka_unit_test_setup_teardown(test_main_acceptor_session,
 		    cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_environment_kept,
 		    cst_setup, cst_teardown),

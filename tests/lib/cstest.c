@@ -909,6 +909,64 @@ cst_children(pid_t ppid, int *zombies)
 	return n;
 }
 
+/* A child of ppid whose comm is name, or 0. */
+static pid_t
+child_named(pid_t ppid, const char *name)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	char path[300], *text;
+	pid_t found = 0;
+
+	if (dir == NULL)
+		return 0;
+	while (found == 0 && (de = readdir(dir)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		if ((text = cst_read_file(path)) == NULL)
+			continue;
+		text[strcspn(text, "\n")] = '\0';
+		if (strcmp(text, name) == 0 &&
+		    cst_proc_ppid((pid_t)atoi(de->d_name)) == ppid)
+			found = (pid_t)atoi(de->d_name);
+		free(text);
+	}
+	closedir(dir);
+	return found;
+}
+
+/* main's title is set once the acceptor has its configuration in force. */
+static int
+main_ready(pid_t pid)
+{
+	char path[64], *cmd;
+	int ready;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((cmd = cst_read_file(path)) == NULL)
+		return 0;
+	ready = strncmp(cmd, "caseserv: main [", 16) == 0;
+	free(cmd);
+	return ready;
+}
+
+pid_t
+cst_must_acceptor(struct cst_daemon *d)
+{
+	int64_t end = cst_now_ms() + CST_WAIT_MS;
+	pid_t pid;
+
+	while (!main_ready(d->pid) ||
+	    (pid = child_named(d->pid, "caseserv-acc")) == 0) {
+		if (cst_now_ms() >= end)
+			fail_msg("cstest: no acceptor under main pid %d",
+			    (int)d->pid);
+		cst_sleep_ms(POLL_MS);
+	}
+	return pid;
+}
+
 char
 cst_proc_state(pid_t pid)
 {

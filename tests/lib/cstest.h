@@ -157,6 +157,12 @@ int cst_run_as(const struct cst_daemon *d, const char *const *argv,
 int cst_exit_code(int status);
 /* Count children of ppid, and of those how many are zombies. */
 int cst_children(pid_t ppid, int *zombies);
+/*
+ * The acceptor: the one child of main (d->pid) named caseserv-acc, once
+ * it is accepting (main's title is set then), waited for up to
+ * CST_WAIT_MS; fails the test when there is none.
+ */
+pid_t cst_must_acceptor(struct cst_daemon *d);
 /* State letter of pid ('R', 'S', 'Z', ...), or 0 when it is gone. */
 char cst_proc_state(pid_t pid);
 /* Parent of pid, or -1 when it is gone. */

@@ -189,8 +189,16 @@ check "serves [::1]:1205" serves ::1 1205
 pid=$(unit_prop caseserv MainPID)
 check "the master runs as caseserv" \
     sh_ct "grep -q \"^Uid:.*\$(id -u caseserv)\" /proc/$pid/status"
-check "ps names the master" \
-    sh_ct "ps -o args= -p $pid | grep -q 'caseserv: master'"
+check "ps names main" \
+    sh_ct "ps -o args= -p $pid | grep -q 'caseserv: main \\[listeners=2\\]'"
+apid=$(in_ct pgrep -P "$pid" -x caseserv-acc)
+check "ps names the acceptor, main's child" \
+    sh_ct "ps -o args= -p ${apid:-0} | grep -q 'caseserv: acceptor \\[listeners=2 sessions=0\\]'"
+# (Seccomp_filters counts the unit's own filters too.)
+check "the acceptor has no capability and is filtered" \
+    sh_ct "grep -q '^CapPrm:.*0000000000000000' /proc/${apid:-0}/status &&
+        grep -q '^CapEff:.*0000000000000000' /proc/${apid:-0}/status &&
+        grep -q '^Seccomp:.*2' /proc/${apid:-0}/status"
 
 # ---- 3. edit /etc/caseserv.conf, systemctl reload -----------------------------
 # As a user would: a second listener next to the shipped one.
@@ -263,6 +271,7 @@ sleep 1
 journal -u caseserv --since "@$since" >"$work/j"
 c=$(count_in 'bind: 127.0.0.1:1207')
 check "the bind failure reaches the journal once ($c)" [ "$c" = 1 ]
+[ "$c" = 1 ] || sed 's/^/# journal: /' "$work/j"
 in_ct systemctl stop cs-occupy >/dev/null 2>&1
 in_ct systemctl reset-failed caseserv >/dev/null 2>&1
 sh_ct 'cp /root/good.conf /etc/caseserv.conf'
@@ -294,6 +303,15 @@ check "a stuck master is restarted by the watchdog" waitfor 20 sh -c \
 journal -u caseserv >"$work/j"
 check "the journal says why: watchdog timeout" grep -q "[Ww]atchdog timeout" "$work/j"
 check "serving again after the watchdog restart" waitfor 10 serves 127.0.0.1 1205
+# main sends WATCHDOG=1 only while the acceptor reports: a stuck acceptor
+# stops the keep-alive as surely.
+r1=$(unit_prop caseserv NRestarts)
+wpid=$(unit_prop caseserv MainPID)
+apid=$(in_ct pgrep -P "${wpid:-0}" -x caseserv-acc)
+[ "${apid:-0}" != 0 ] && in_ct kill -STOP "$apid"
+check "a stuck acceptor is restarted by the watchdog" waitfor 20 sh -c \
+    "[ \"\$(nsenter -t $leader -a systemctl show -P NRestarts caseserv)\" -gt $r1 ]"
+check "serving again after that restart" waitfor 10 serves 127.0.0.1 1205
 in_ct systemctl stop caseserv
 sh_ct 'rm -rf /etc/systemd/system/caseserv.service.d'
 in_ct systemctl daemon-reload

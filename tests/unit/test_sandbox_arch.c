@@ -15,7 +15,7 @@
 /* Named in the tables, absent from aarch64 (asm-generic) by design. */
 static const char *const absent_aarch64[] = {
 	"open", "stat", "lstat", "access", "readlink", "poll", "dup2",
-	"getdents", "unlink",
+	"getdents", "unlink", "fork", "vfork",
 };
 
 static int
@@ -53,26 +53,34 @@ check_names(const struct sbx_group *policy, size_t ngroups, uint32_t arch,
 static void
 build_for(uint32_t arch, const char *const *absent, size_t nabsent)
 {
-	struct sock_fprog ses = { 0, NULL }, mst = { 0, NULL };
+	struct sock_fprog ses = { 0, NULL }, acc = { 0, NULL },
+	    mn = { 0, NULL };
+	uint64_t self = (uint64_t)getpid();
 	int seen = 0;
 
-	check_names(ses_policy, sizeof(ses_policy) / sizeof(ses_policy[0]),
-	    arch, absent, nabsent, &seen);
-	check_names(mst_policy, sizeof(mst_policy) / sizeof(mst_policy[0]),
-	    arch, absent, nabsent, &seen);
-	assert_int_equal(compile(ses_policy, sizeof(ses_policy) /
-	    sizeof(ses_policy[0]), 0, arch, &ses), 0);
-	assert_int_equal(compile(mst_policy, sizeof(mst_policy) /
-	    sizeof(mst_policy[0]), 1, arch, &mst), 0);
-	print_message("arch %#x: session %u, master %u instructions; %d "
-	    "named calls absent\n", arch, ses.len, mst.len, seen);
-	assert_true(ses.len > 4 && mst.len > ses.len);
+	check_names(ses_policy, NGROUPS(ses_policy), arch, absent, nabsent,
+	    &seen);
+	check_names(acc_policy, NGROUPS(acc_policy), arch, absent, nabsent,
+	    &seen);
+	check_names(main_policy, NGROUPS(main_policy), arch, absent, nabsent,
+	    &seen);
+	assert_int_equal(compile(ses_policy, NGROUPS(ses_policy),
+	    SBX_ALLOW_LIST, self, arch, &ses), 0);
+	assert_int_equal(compile(acc_policy, NGROUPS(acc_policy),
+	    SBX_ALLOW_LIST, self, arch, &acc), 0);
+	assert_int_equal(compile(main_policy, NGROUPS(main_policy),
+	    SBX_DENY_LIST, self, arch, &mn), 0);
+	print_message("arch %#x: session %u, acceptor %u, main %u "
+	    "instructions; %d named calls absent\n", arch, ses.len, acc.len,
+	    mn.len, seen);
+	assert_true(ses.len > 4 && acc.len > ses.len && mn.len > 4);
 	/* The program checks the architecture first: aarch64's token. */
 	assert_int_equal(ses.filter[0].code, BPF_LD | BPF_W | BPF_ABS);
 	assert_int_equal(ses.filter[0].k, offsetof(struct seccomp_data, arch));
 	assert_int_equal(ses.filter[1].k, arch);
 	free(ses.filter);
-	free(mst.filter);
+	free(acc.filter);
+	free(mn.filter);
 }
 
 static void

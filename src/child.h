@@ -1,0 +1,21 @@
+/*
+ * child.h - child processes held by a pidfd: the acceptor (main's child)
+ * and every session (the acceptor's).
+ */
+#ifndef CASESERV_CHILD_H
+#define CASESERV_CHILD_H
+
+#include <sys/types.h>
+
+/*
+ * fork(), as clone(CLONE_PIDFD | SIGCHLD): in the parent, the child's pid
+ * and *pidfd a close-on-exec descriptor that names that very process (no
+ * pid reuse can make it name another); in the child 0; -1 on failure
+ * (errno set).  Not glibc's fork(): no atfork handlers run, so the caller
+ * must be single-threaded and the child must not rely on them.
+ */
+pid_t chd_spawn(int *pidfd);
+/* Send sig to the process pidfd names.  0, or -1 (errno set). */
+int chd_signal(int pidfd, int sig);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * sessions.h - the acceptor's book of sessions: who runs (pid and
+ * pidfd), where each one's record arrives (a channel of its own), and who
+ * has exited (the SIGCHLD handler's ring).
+ */
+#ifndef CASESERV_SESSIONS_H
+#define CASESERV_SESSIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "report.h"
+
+struct adm_host;
+
+struct sst_session {
+	pid_t			 pid;		/* 0: a free slot */
+	int			 pidfd;		/* the process, for signals */
+	int			 chan;		/* its channel's read end; -1 once read */
+	int			 killed;	/* SIGKILL sent */
+	int64_t			 start;		/* ms, CLOCK_MONOTONIC */
+	struct adm_host		*host;
+	char			 peer[64];
+};
+
+/* From the SIGCHLD handler: reap every exited child into the ring with
+ * waitpid(WNOHANG).  Async-signal-safe. */
+void sst_reap(void);
+/* Room for one more session; 0, or -1 when out of memory. */
+int sst_reserve(void);
+/*
+ * A new session process, with all signals blocked across the clone (the
+ * child must never run the acceptor's handlers; they stay blocked in it).
+ * In the child: 0, and *chan is the write end of its channel.  In the
+ * parent: the pid, and *s its entry (pid, pidfd, channel set; the rest is
+ * the caller's).  -1 on failure (errno set), nothing recorded.
+ */
+pid_t sst_spawn(struct sst_session **s, int *chan);
+/*
+ * The next reaped exit of a session in the book: 1 with *s and *status;
+ * 0 when there is none left.  Exits of pids not in the book are skipped.
+ */
+int sst_next_exit(struct sst_session **s, int *status);
+/*
+ * The session's record, read once: 1 and *rep when its channel holds
+ * exactly one valid record; 0 when it holds nothing; -1 when it holds
+ * anything else (more than one record, a short or invalid one).  The
+ * channel is closed either way.  SECURITY: hostile input, see report.c.
+ */
+int sst_record(struct sst_session *s, struct rpt_record *rep);
+/* Forget a reaped session: its descriptors closed, its slot freed. */
+void sst_remove(struct sst_session *s);
+size_t sst_active(void);
+/* SIGTERM to every session; SIGKILL to each not yet killed (marked). */
+void sst_signal_all(int sig);
+
+#endif

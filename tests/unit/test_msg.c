@@ -1,0 +1,330 @@
+/*
+ * test_msg.c - the typed messages between main and the acceptor: a whole
+ * configuration across a real SOCK_SEQPACKET pair, and every kind of
+ * malformed message refused on receipt (with no descriptor leaked).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "msg.h"
+
+static int sp[2];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	close(sp[0]);
+	close(sp[1]);
+	return 0;
+}
+
+static void
+fill_cfg(struct cfg *c, size_t nallow, size_t ndeny)
+{
+	memset(c, 0, sizeof(*c));
+	c->max_clients = 77;
+	c->max_clients_per_host = 5;
+	c->host_prefix_ipv4 = 24;
+	c->host_prefix_ipv6 = 56;
+	c->max_connection_rate = 9;
+	c->max_connection_rate_per_host = 3;
+	c->idle_timeout = 300;
+	c->session_timeout = 60;
+	c->max_session_bytes = 5000000000LL;
+	c->shutdown_timeout = 10;
+	c->log_facility = LOG_LOCAL3;
+	c->log_level = LOG_DEBUG;
+	c->stats_interval = 30;
+	c->nallow = nallow;
+	c->ndeny = ndeny;
+	c->allow = calloc(nallow + 1, sizeof(*c->allow));
+	c->deny = calloc(ndeny + 1, sizeof(*c->deny));
+	assert_true(c->allow != NULL && c->deny != NULL);
+	for (size_t i = 0; i < nallow; i++) {
+		c->allow[i].family = AF_INET;
+		c->allow[i].addr[0] = 10;
+		c->allow[i].addr[3] = (uint8_t)i;
+		c->allow[i].bits = 32;
+	}
+	for (size_t i = 0; i < ndeny; i++) {
+		c->deny[i].family = AF_INET6;
+		c->deny[i].addr[15] = (uint8_t)i;
+		c->deny[i].bits = 128 - (int)(i % 100);
+	}
+}
+
+/* Receive until the configuration is complete; its result. */
+static int
+take_all(struct msg_config *mc)
+{
+	struct msg m;
+	int r, rc = 0;
+
+	while (rc == 0) {
+		r = msg_recv(sp[1], &m);
+		if (r != 1)
+			return -2;
+		rc = msg_config_take(mc, &m);
+		if (m.fd != -1)
+			close(m.fd);
+	}
+	return rc;
+}
+
+/* 300 allow and 200 deny rules (several chunks), two listeners. */
+static void
+config_round_trip(void **state)
+{
+	struct lsn_set set = { NULL, 0, 0 };
+	struct msg_config mc;
+	struct lsn l[2];
+	struct cfg c;
+	int a[2], b[2];
+
+	(void)state;
+	fill_cfg(&c, 300, 200);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+	memset(l, 0, sizeof(l));
+	l[0].fd = a[0];
+	snprintf(l[0].name, sizeof(l[0].name), "127.0.0.1:1205");
+	l[1].fd = b[0];
+	snprintf(l[1].name, sizeof(l[1].name), "[::1]:1205");
+	set.v = l;
+	set.n = 2;
+	assert_int_equal(msg_config_send(sp[0], &c, &set, 250), 0);
+	memset(&mc, 0, sizeof(mc));
+	assert_int_equal(take_all(&mc), 1);
+	assert_int_equal(mc.cfg.max_clients, 77);
+	assert_int_equal(mc.cfg.max_clients_per_host, 5);
+	assert_int_equal(mc.cfg.host_prefix_ipv4, 24);
+	assert_int_equal(mc.cfg.host_prefix_ipv6, 56);
+	assert_int_equal(mc.cfg.max_connection_rate, 9);
+	assert_int_equal(mc.cfg.max_connection_rate_per_host, 3);
+	assert_int_equal(mc.cfg.idle_timeout, 300);
+	assert_int_equal(mc.cfg.session_timeout, 60);
+	assert_true(mc.cfg.max_session_bytes == 5000000000LL);
+	assert_int_equal(mc.cfg.shutdown_timeout, 10);
+	assert_int_equal(mc.cfg.log_facility, LOG_LOCAL3);
+	assert_int_equal(mc.cfg.log_level, LOG_DEBUG);
+	assert_int_equal(mc.cfg.stats_interval, 30);
+	assert_int_equal(mc.heartbeat_ms, 250);
+	assert_int_equal(mc.cfg.nallow, 300);
+	assert_int_equal(mc.cfg.ndeny, 200);
+	assert_memory_equal(mc.cfg.allow, c.allow, 300 * sizeof(*c.allow));
+	assert_memory_equal(mc.cfg.deny, c.deny, 200 * sizeof(*c.deny));
+	assert_int_equal(mc.lsn.n, 2);
+	assert_string_equal(mc.lsn.v[0].name, "127.0.0.1:1205");
+	assert_string_equal(mc.lsn.v[1].name, "[::1]:1205");
+	/* The same sockets: what is written to ours arrives on theirs. */
+	assert_int_equal(write(a[1], "x", 1), 1);
+	assert_int_equal(read(mc.lsn.v[0].fd, (char[1]){ 0 }, 1), 1);
+	msg_config_free(&mc);
+	cfg_free(&c);
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+}
+
+/* Raw bytes as a message, optionally with a descriptor. */
+static void
+send_raw(const void *buf, size_t len, int fd, int nfds)
+{
+	union { char buf[CMSG_SPACE(sizeof(int) * 2)]; struct cmsghdr al; } cm;
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	struct msghdr mh;
+	struct cmsghdr *c;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (nfds > 0) {
+		int fds[2] = { fd, fd };
+
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	}
+	assert_int_equal(sendmsg(sp[0], &mh, 0), (ssize_t)len);
+}
+
+static void
+hdr(unsigned char *b, uint16_t type, uint16_t version, uint32_t len)
+{
+	memcpy(b, &type, 2);
+	memcpy(b + 2, &version, 2);
+	memcpy(b + 4, &len, 4);
+}
+
+/* SECURITY: whatever is malformed is dropped, its descriptor closed. */
+static void
+malformed_refused(void **state)
+{
+	unsigned char b[64];
+	struct msg m;
+	int fd = -1, probe;
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+	hdr(b, MSG_STATS, 2, 0);			/* version */
+	send_raw(b, 8, -1, 0);
+	assert_int_equal(msg_recv(sp[1], &m), -2);
+	hdr(b, MSG_NTYPES, 1, 0);			/* unknown type */
+	send_raw(b, 8, -1, 0);
+	assert_int_equal(msg_recv(sp[1], &m), -2);
+	hdr(b, 0, 1, 0);				/* type 0 */
+	send_raw(b, 8, -1, 0);
+	assert_int_equal(msg_recv(sp[1], &m), -2);
+	hdr(b, MSG_STATUS, 1, 24);			/* shorter than said */
+	send_raw(b, 8 + 16, -1, 0);
+	assert_int_equal(msg_recv(sp[1], &m), -2);
+	hdr(b, MSG_STATUS, 1, 16);			/* shorter than its type */
+	send_raw(b, 8 + 16, -1, 0);
+	assert_int_equal(msg_recv(sp[1], &m), -2);
+	send_raw(b, 5, -1, 0);				/* no whole header */
+	assert_int_equal(msg_recv(sp[1], &m), -2);
+	hdr(b, MSG_LOGSOCK, 1, 0);			/* its descriptor missing */
+	send_raw(b, 8, -1, 0);
+	assert_int_equal(msg_recv(sp[1], &m), -2);
+	/* A descriptor where none belongs, two where one does: closed. */
+	assert_true((fd = open("/dev/null", O_RDONLY)) != -1);
+	hdr(b, MSG_STATS, 1, 0);
+	send_raw(b, 8, fd, 1);
+	assert_int_equal(msg_recv(sp[1], &m), -2);
+	hdr(b, MSG_LOGSOCK, 1, 0);
+	send_raw(b, 8, fd, 2);
+	assert_int_equal(msg_recv(sp[1], &m), -2);
+	/* Nothing left open by the receiver: the next descriptor the
+	 * process gets is the one after fd. */
+	probe = open("/dev/null", O_RDONLY);
+	assert_int_equal(probe, fd + 1);
+	close(probe);
+	hdr(b, MSG_LOGSOCK, 1, 0);			/* and a good one */
+	send_raw(b, 8, fd, 1);
+	assert_int_equal(msg_recv(sp[1], &m), 1);
+	assert_int_equal(m.type, MSG_LOGSOCK);
+	assert_true(m.fd != -1 && m.fd != fd);
+	close(m.fd);
+	close(fd);
+	assert_int_equal(msg_recv(sp[1], &m), 0);	/* nothing waiting */
+}
+
+/* A configuration out of order or disagreeing with itself is refused. */
+static void
+config_refused(void **state)
+{
+	struct lsn_set none = { NULL, 0, 0 };
+	struct msg_config mc;
+	struct msg m;
+	struct cfg c;
+	uint32_t n = 1;
+
+	(void)state;
+	/* A commit before any settings. */
+	memset(&mc, 0, sizeof(mc));
+	assert_int_equal(msg_send(sp[0], MSG_COMMIT, &n, 4, -1, 0), 0);
+	assert_int_equal(take_all(&mc), -1);
+	msg_config_free(&mc);
+	/* Settings out of range: max_clients 0. */
+	fill_cfg(&c, 0, 0);
+	c.max_clients = 0;
+	assert_int_equal(msg_config_send(sp[0], &c, &none, 1000), 0);
+	memset(&mc, 0, sizeof(mc));
+	assert_int_equal(msg_recv(sp[1], &m), 1);
+	assert_int_equal(msg_config_take(&mc, &m), -1);
+	assert_int_equal(msg_recv(sp[1], &m), 1);		/* its COMMIT */
+	msg_config_free(&mc);
+	cfg_free(&c);
+	/* A rule of no known family. */
+	fill_cfg(&c, 2, 0);
+	c.allow[1].family = AF_UNIX;
+	assert_int_equal(msg_config_send(sp[0], &c, &none, 1000), 0);
+	memset(&mc, 0, sizeof(mc));
+	assert_int_equal(take_all(&mc), -1);
+	msg_config_free(&mc);
+	while (msg_recv(sp[1], &m) == 1)
+		;
+	/* A commit that counts a listener that never came. */
+	c.allow[1].family = AF_INET;
+	assert_int_equal(msg_config_send(sp[0], &c, &none, 1000), 0);
+	memset(&mc, 0, sizeof(mc));
+	assert_int_equal(msg_recv(sp[1], &m), 1);
+	assert_int_equal(msg_config_take(&mc, &m), 0);
+	assert_int_equal(msg_recv(sp[1], &m), 1);		/* the rules */
+	assert_int_equal(msg_config_take(&mc, &m), 0);
+	assert_int_equal(msg_recv(sp[1], &m), 1);		/* COMMIT 0 */
+	memcpy(m.data, &n, 4);					/* ... says 1 */
+	assert_int_equal(msg_config_take(&mc, &m), -1);
+	msg_config_free(&mc);
+	cfg_free(&c);
+}
+
+static void
+reports(void **state)
+{
+	struct msg_status st = { 3, 40, 5 }, got;
+	struct msg m;
+	long nr;
+
+	(void)state;
+	assert_int_equal(msg_status_send(sp[0], &st), 0);
+	assert_int_equal(msg_recv(sp[1], &m), 1);
+	assert_int_equal(msg_status_take(&m, &got), 0);
+	assert_memory_equal(&got, &st, sizeof(st));
+	st.active = 1000000;		/* more than max_clients can be */
+	assert_int_equal(msg_status_send(sp[0], &st), 0);
+	assert_int_equal(msg_recv(sp[1], &m), 1);
+	assert_int_equal(msg_status_take(&m, &got), -1);
+	msg_violation_send(sp[0], 2);
+	assert_int_equal(msg_recv(sp[1], &m), 1);
+	assert_int_equal(msg_violation_take(&m, &nr), 0);
+	assert_int_equal(nr, 2);
+	msg_violation_send(sp[0], 5000);	/* no such call */
+	assert_int_equal(msg_recv(sp[1], &m), 1);
+	assert_int_equal(msg_violation_take(&m, &nr), -1);
+	/* The other end gone: -1. */
+	close(sp[0]);
+	assert_int_equal(msg_recv(sp[1], &m), -1);
+	sp[0] = -1;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(config_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(malformed_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(config_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(reports, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
