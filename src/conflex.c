@@ -432,7 +432,7 @@ out_add(struct clx_text *t, const char *file, const char *p, size_t len)
 	size_t cap;
 	char *o;
 
-	if (t->outlen + len + 1 > t->outcap) {
+	if (t->out == NULL || t->outlen + len + 1 > t->outcap) {
 		if (t->outlen + len + 1 > CLX_MAXTEXT)
 			return fail_at(t, file, 0, "cannot read: more than %d MiB "
 			    "with the @include files", CLX_MAXTEXT >> 20);

@@ -338,7 +338,10 @@ v2_parse(const unsigned char *buf, size_t len, struct prx_result *out)
 		r.command = PRX_CMD_LOCAL;
 		r.family = PRX_FAM_UNSPEC;
 	} else {
-		fam = v2_fam_of(buf[13]);
+		/* Checked by v2_fixed() already; said again for the
+		 * analysers, which do not follow it there. */
+		if ((fam = v2_fam_of(buf[13])) == NULL)
+			return PRX_ERROR;
 		r.command = PRX_CMD_PROXY;
 		r.family = fam->family;
 		/* AF_UNSPEC has no address block: what follows is ignored. */

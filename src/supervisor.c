@@ -731,29 +731,34 @@ sup_turn(struct pollfd *pfd, size_t npfd)
 			sup_accept(pfd[i].fd, now);
 }
 
+/* The poll set: the wake-up pipe, main's channel, then each listener. */
+static struct pollfd *
+sup_pollset(struct pollfd *pfd, size_t *npfd)
+{
+	size_t want = SUP_FIXED + sup.lsn.n;
+	struct pollfd *np = realloc(pfd, want * sizeof(*pfd));
+
+	if (np == NULL)
+		fatal(EX_OSERR, "acceptor: poll set");
+	np[0] = (struct pollfd){ .fd = sup_wake[0], .events = POLLIN };
+	np[1] = (struct pollfd){ .fd = sup.chan, .events = POLLIN };
+	for (size_t i = SUP_FIXED; i < want; i++)
+		np[i] = (struct pollfd){ .fd = sup.lsn.v[i - SUP_FIXED].fd,
+		    .events = POLLIN };
+	*npfd = want;
+	sup.rebuild = 0;
+	return np;
+}
+
 static int
 sup_run(void)
 {
-	struct pollfd *pfd = NULL;
-	size_t npfd = 0;
+	size_t npfd;
+	struct pollfd *pfd = sup_pollset(NULL, &npfd);
 
-	sup.rebuild = 1;
 	while (!sup.stopping || sst_active() > 0) {
-		if (sup.rebuild) {
-			size_t want = SUP_FIXED + sup.lsn.n;
-			struct pollfd *np = realloc(pfd, want * sizeof(*pfd));
-
-			if (np == NULL)
-				fatal(EX_OSERR, "acceptor: poll set");
-			pfd = np;
-			npfd = want;
-			pfd[0] = (struct pollfd){ .fd = sup_wake[0], .events = POLLIN };
-			pfd[1] = (struct pollfd){ .fd = sup.chan, .events = POLLIN };
-			for (size_t i = SUP_FIXED; i < npfd; i++)
-				pfd[i] = (struct pollfd){ .fd = sup.lsn.v[i - SUP_FIXED].fd,
-				    .events = POLLIN };
-			sup.rebuild = 0;
-		}
+		if (sup.rebuild)
+			pfd = sup_pollset(pfd, &npfd);
 		sup_title();
 		sup_turn(pfd, npfd);
 	}
