@@ -235,8 +235,10 @@ sst_record(struct sst_session *s, struct rpt_record *rep)
 	s->chan = -1;
 	if (n <= 0)
 		return 0;
+	/* A name or a verdict is no final record. */
 	return n == RPT_SIZE && more <= 0 &&
-	    rpt_decode(buf, (size_t)n, rep) == 0 ? 1 : -1;
+	    rpt_decode(buf, (size_t)n, rep) == 0 &&
+	    (rep->type == RPT_CLOSE || rep->type == RPT_SANDBOX) ? 1 : -1;
 }
 
 /* ---- awaiting a verdict (PROXY protocol) ----------------------------------- */

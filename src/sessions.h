@@ -57,7 +57,8 @@ pid_t sst_spawn(struct sst_session **s, int *chan);
 int sst_next_exit(struct sst_session **s, int *status);
 /*
  * The session's record, read once: 1 and *rep when its channel holds
- * exactly one valid record; 0 when it holds nothing; -1 when it holds
+ * exactly one valid final record (RPT_CLOSE or RPT_SANDBOX); 0 when it
+ * holds nothing; -1 when it holds
  * anything else (more than one record, a short or invalid one).  The
  * channel is closed either way.  SECURITY: hostile input, see report.c.
  */
