@@ -110,6 +110,7 @@ par_init(void)
 
 /* ---- main's own wall ----------------------------------------------------- */
 
+#ifndef CASESERV_SANITIZERS
 /* A heap copy of the directory path names (dirname() may write). */
 static char *
 par_dir_of(const char *path)
@@ -122,6 +123,7 @@ par_dir_of(const char *path)
 	free(copy);
 	return dir;
 }
+#endif
 
 /*
  * SECURITY: main's Landlock layer, before its filter: it reads beneath the
