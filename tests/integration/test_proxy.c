@@ -66,7 +66,8 @@ v2(unsigned char *buf, unsigned char cmd, unsigned char fam,
 	buf[13] = fam;
 	buf[14] = (unsigned char)(len >> 8);
 	buf[15] = (unsigned char)len;
-	memcpy(buf + 16, body, len);
+	if (len > 0)
+		memcpy(buf + 16, body, len);
 	return 16 + len;
 }
 
