@@ -9,13 +9,13 @@
 #                              :arm64 -dev packages (Multi-Arch: same, so
 #                              they sit beside the amd64 ones)
 set -e
-# The last line is for make fuzz and make analyze: clang with its
-# sanitizer and libFuzzer runtimes (libclang-rt-14-dev is only recommended
+# haproxy is for tests/integration/test_haproxy.sh.  The last line is for
+# make fuzz and make analyze: clang with its sanitizer and libFuzzer runtimes (libclang-rt-14-dev is only recommended
 # by clang-14), llvm-symbolizer (llvm) for readable stack traces,
 # scan-build (clang-tools-14) and cppcheck; gcc brings -fanalyzer.
 PKGS="build-essential autoconf automake pkg-config libconfig-dev libcap-ng-dev
 libseccomp-dev libcmocka-dev netcat-openbsd mandoc fail2ban
-systemd-container rsyslog iproute2 procps
+systemd-container rsyslog iproute2 procps haproxy
 clang libclang-rt-14-dev llvm clang-tools-14 cppcheck"
 if [ "${1:-}" = cross ]; then
 	PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross file

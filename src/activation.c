@@ -98,7 +98,7 @@ act_name(int i, char *buf, size_t len)
 }
 
 size_t
-act_listeners(struct lsn_set *set)
+act_listeners(struct lsn_set *set, const struct cfg *cfg)
 {
 	char err[256], name[64];
 	int i;
@@ -117,5 +117,15 @@ act_listeners(struct lsn_set *set)
 	if (act_n > 0)
 		log_info("listen: setting not used: %d socket%s from the "
 		    "service manager", act_n, act_n == 1 ? "" : "s");
+	/* A handed socket has no listen entry, so no proxy_protocol: say so
+	 * rather than let a PROXY header pass as the client's bytes. */
+	for (size_t k = 0; act_n > 0 && k < cfg->nlisten; k++)
+		if (cfg->listen[k].proxy_protocol) {
+			log_warnx("%s:%d: listen: proxy_protocol not used: the "
+			    "sockets from the service manager serve direct "
+			    "clients", cfg->listen[k].file != NULL ?
+			    cfg->listen[k].file : cfg->path, cfg->listen[k].line);
+			break;
+		}
 	return (size_t)act_n;
 }

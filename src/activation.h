@@ -19,8 +19,10 @@ int act_take(void);
  * Once logging is set up: report what act_take() found wrong, and put the
  * handed sockets into set (logged "listening on ADDR (socket activation)").
  * Returns their count; 0 when not activated.  A descriptor that is not a
- * listening TCP socket is fatal (exit 71).
+ * listening TCP socket is fatal (exit 71).  cfg's `listen` is not used
+ * then; a proxy_protocol in it is warned about: the handed sockets serve
+ * direct clients.
  */
-size_t act_listeners(struct lsn_set *set);
+size_t act_listeners(struct lsn_set *set, const struct cfg *cfg);
 
 #endif

@@ -37,6 +37,7 @@ static const char *const adm_names[ADM_NVERDICTS] = {
 	[ADM_PER_HOST] = "max_clients_per_host",
 	[ADM_RATE] = "rate",
 	[ADM_RATE_PER_HOST] = "rate_per_host",
+	[ADM_UNTRUSTED_PROXY] = "untrusted_proxy",
 	[ADM_NO_MEMORY] = "no_memory",
 };
 

@@ -18,6 +18,7 @@ enum adm_verdict {
 	ADM_PER_HOST,
 	ADM_RATE,
 	ADM_RATE_PER_HOST,
+	ADM_UNTRUSTED_PROXY,	/* not the acceptor's: a PROXY listener's peer */
 	ADM_NO_MEMORY,
 	ADM_NVERDICTS
 };

@@ -35,7 +35,6 @@
 #define CFG_RATE_MAX	INT_MAX		/* new sessions per second */
 #define CFG_CLIENTS_MAX	100000
 #define CFG_QUOTEMAX	64		/* characters of a value in a message */
-#define CFG_PROXY_TIMEOUT_MAX 3600	/* seconds: SPEC 1..3600 */
 
 enum key_type { KT_INT, KT_INT64, KT_STRING, KT_NAME, KT_LISTEN, KT_ACL };
 

@@ -15,6 +15,7 @@
 
 #define CFG_DEFAULT_PORT	"1205"
 #define CFG_ERRLEN		512
+#define CFG_PROXY_TIMEOUT_MAX	3600	/* seconds: SPEC 1..3600 */
 
 struct cfg_listen {
 	char	*host;		/* NULL: both wildcards ("*" is stored as NULL) */

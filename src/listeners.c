@@ -216,19 +216,6 @@ lsn_reconcile(struct lsn_set *set, const struct cfg *cfg, char *err,
 		char why[256];
 		int rc;
 
-		/*
-		 * SECURITY: until the accept path reads headers and checks
-		 * trusted_proxies (issue 14, part 2, after the privsep
-		 * merge), a proxy_protocol listener would serve anyone and
-		 * echo the header as data.  Refuse it rather than pretend.
-		 */
-		if (cfg->listen[i].proxy_protocol) {
-			snprintf(err, errlen, "%s:%d: listen: proxy_protocol: "
-			    "not supported by this build yet", cfg->path,
-			    cfg->listen[i].line);
-			*status = EX_CONFIG;
-			goto fail;
-		}
 		rc = lsn_resolve(&cfg->listen[i], &v, &n, why, sizeof(why));
 
 		if (rc == 0)

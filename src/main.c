@@ -192,7 +192,7 @@ main(int argc, char **argv)
 		if (ids.as_root)
 			dmn_pidfile_chown(ids.uid, ids.gid);
 	}
-	if (act_listeners(&set) == 0 &&
+	if (act_listeners(&set, &cfg) == 0 &&
 	    lsn_reconcile(&set, &cfg, err, sizeof(err), &status) == -1)
 		fatalx(status, "%s", err);
 	if (dmn_pidfile_write(err, sizeof(err)) == -1)

@@ -30,9 +30,9 @@ static const struct {
 	size_t	min, max;
 	int	fd;
 } msg_shape[MSG_NTYPES] = {
-	[MSG_SETTINGS] =	{ 72, 72, 0 },
+	[MSG_SETTINGS] =	{ 80, 80, 0 },
 	[MSG_ACL] =		{ 8 + 24, 8 + 24 * MSG_ACL_CHUNK, 0 },
-	[MSG_LISTENER] =	{ 64, 64, 1 },
+	[MSG_LISTENER] =	{ 68, 68, 1 },
 	[MSG_COMMIT] =		{ 4, 4, 0 },
 	[MSG_LOGSOCK] =		{ 0, 0, 1 },
 	[MSG_STATS] =		{ 0, 0, 0 },
@@ -188,21 +188,26 @@ bad:
  *	32 shutdown_timeout	36 log_facility
  *	40 log_level		44 stats_interval
  *	48 heartbeat_ms		52 nallow
- *	56 ndeny		60 (zero)
- *	64 max_session_bytes (int64)
+ *	56 ndeny		60 ntrusted_proxies
+ *	64 proxy_timeout	68 (zero)
+ *	72 max_session_bytes (int64)
  */
+#define MSG_SETTINGS_LEN	80
+
 static void
-msg_settings_pack(const struct cfg *c, int heartbeat, unsigned char buf[72])
+msg_settings_pack(const struct cfg *c, int heartbeat,
+    unsigned char buf[MSG_SETTINGS_LEN])
 {
 	const int32_t v[] = { c->max_clients, c->max_clients_per_host,
 	    c->host_prefix_ipv4, c->host_prefix_ipv6, c->max_connection_rate,
 	    c->max_connection_rate_per_host, c->idle_timeout,
 	    c->session_timeout, c->shutdown_timeout, c->log_facility,
 	    c->log_level, c->stats_interval, heartbeat, (int32_t)c->nallow,
-	    (int32_t)c->ndeny, 0 };
+	    (int32_t)c->ndeny, (int32_t)c->ntrusted_proxies, c->proxy_timeout,
+	    0 };
 
 	memcpy(buf, v, sizeof(v));
-	PUT(buf, 64, c->max_session_bytes);
+	PUT(buf, 72, c->max_session_bytes);
 }
 
 static int
@@ -216,17 +221,18 @@ static int
 msg_settings_take(struct msg_config *mc, const struct msg *m)
 {
 	struct cfg *c = &mc->cfg;
-	int32_t v[16];
+	int32_t v[18];
 
 	memcpy(v, m->data, sizeof(v));
-	GET(m->data, 64, c->max_session_bytes);
+	GET(m->data, 72, c->max_session_bytes);
 	if (!msg_in(v[0], 1, 100000) || !msg_in(v[1], 0, 100000) ||
 	    !msg_in(v[2], 0, 32) || !msg_in(v[3], 0, 128) || v[4] < 0 ||
 	    v[5] < 0 || v[6] < 0 || v[7] < 0 || v[8] < 0 ||
 	    (v[9] & LOG_PRIMASK) != 0 || !msg_in(v[9] >> 3, 0, 23) ||
 	    !msg_in(v[10], LOG_EMERG, LOG_DEBUG) || v[11] < 0 ||
 	    !msg_in(v[12], 1, 60000) || !msg_in(v[13], 0, MSG_ACL_MAX) ||
-	    !msg_in(v[14], 0, MSG_ACL_MAX) || v[15] != 0 ||
+	    !msg_in(v[14], 0, MSG_ACL_MAX) || !msg_in(v[15], 0, MSG_ACL_MAX) ||
+	    !msg_in(v[16], 1, CFG_PROXY_TIMEOUT_MAX) || v[17] != 0 ||
 	    c->max_session_bytes < 0)
 		return -1;
 	c->max_clients = v[0];
@@ -244,14 +250,20 @@ msg_settings_take(struct msg_config *mc, const struct msg *m)
 	mc->heartbeat_ms = v[12];
 	c->nallow = (size_t)v[13];
 	c->ndeny = (size_t)v[14];
+	c->ntrusted_proxies = (size_t)v[15];
+	c->proxy_timeout = v[16];
 	if ((c->nallow > 0 && (c->allow = calloc(c->nallow, sizeof(*c->allow))) == NULL) ||
-	    (c->ndeny > 0 && (c->deny = calloc(c->ndeny, sizeof(*c->deny))) == NULL))
+	    (c->ndeny > 0 && (c->deny = calloc(c->ndeny, sizeof(*c->deny))) == NULL) ||
+	    (c->ntrusted_proxies > 0 && (c->trusted_proxies =
+	    calloc(c->ntrusted_proxies, sizeof(*c->trusted_proxies))) == NULL))
 		return -1;
 	return 0;
 }
 
-/* 0 uint32 which (0 allow, 1 deny), 4 uint32 count, then per rule 24
- * bytes: int32 family, 16 address bytes, int32 prefix length. */
+/* 0 uint32 which (0 allow, 1 deny, 2 trusted_proxies), 4 uint32 count,
+ * then per rule 24 bytes: int32 family, 16 address bytes, int32 prefix
+ * length. */
+enum { MSG_ACL_ALLOW, MSG_ACL_DENY, MSG_ACL_TRUSTED, MSG_ACL_NLISTS };
 static size_t
 msg_acl_pack(uint32_t which, const struct acl_rule *r, size_t n,
     unsigned char *buf)
@@ -273,17 +285,24 @@ msg_acl_pack(uint32_t which, const struct acl_rule *r, size_t n,
 static int
 msg_acl_take(struct msg_config *mc, const struct msg *m)
 {
+	struct acl_rule *const lists[MSG_ACL_NLISTS] = { mc->cfg.allow,
+	    mc->cfg.deny, mc->cfg.trusted_proxies };
+	size_t *const gots[MSG_ACL_NLISTS] = { &mc->nallow, &mc->ndeny,
+	    &mc->ntrusted };
+	const size_t wants[MSG_ACL_NLISTS] = { mc->cfg.nallow, mc->cfg.ndeny,
+	    mc->cfg.ntrusted_proxies };
 	uint32_t which, count;
 	struct acl_rule *dst;
 	size_t *got, want;
 
 	GET(m->data, 0, which);
 	GET(m->data, 4, count);
-	if (which > 1 || count == 0 || m->len != 8 + 24 * (size_t)count)
+	if (which >= MSG_ACL_NLISTS || count == 0 ||
+	    m->len != 8 + 24 * (size_t)count)
 		return -1;
-	dst = which == 0 ? mc->cfg.allow : mc->cfg.deny;
-	got = which == 0 ? &mc->nallow : &mc->ndeny;
-	want = which == 0 ? mc->cfg.nallow : mc->cfg.ndeny;
+	dst = lists[which];
+	got = gots[which];
+	want = wants[which];
 	if (count > want - *got)
 		return -1;
 	for (size_t i = 0; i < count; i++) {
@@ -322,26 +341,31 @@ int
 msg_config_send(int sock, const struct cfg *cfg, const struct lsn_set *set,
     int heartbeat_ms)
 {
-	unsigned char buf[72];
+	unsigned char buf[MSG_SETTINGS_LEN];
 	uint32_t n = (uint32_t)set->n;
 
 	if (cfg->nallow > MSG_ACL_MAX || cfg->ndeny > MSG_ACL_MAX ||
-	    set->n > MSG_LSN_MAX) {
+	    cfg->ntrusted_proxies > MSG_ACL_MAX || set->n > MSG_LSN_MAX) {
 		errno = E2BIG;
 		return -1;
 	}
 	msg_settings_pack(cfg, heartbeat_ms, buf);
 	if (msg_send(sock, MSG_SETTINGS, buf, sizeof(buf), -1, 0) == -1 ||
-	    msg_acl_send(sock, 0, cfg->allow, cfg->nallow) == -1 ||
-	    msg_acl_send(sock, 1, cfg->deny, cfg->ndeny) == -1)
+	    msg_acl_send(sock, MSG_ACL_ALLOW, cfg->allow, cfg->nallow) == -1 ||
+	    msg_acl_send(sock, MSG_ACL_DENY, cfg->deny, cfg->ndeny) == -1 ||
+	    msg_acl_send(sock, MSG_ACL_TRUSTED, cfg->trusted_proxies,
+	    cfg->ntrusted_proxies) == -1)
 		return -1;
+	/* 0 the name (64 bytes, NUL-terminated), 64 uint32 proxy_protocol */
 	for (size_t i = 0; i < set->n; i++) {
-		char name[64];
+		unsigned char l[68];
+		uint32_t proxy = set->v[i].proxy_protocol != 0;
 
-		memset(name, 0, sizeof(name));
-		snprintf(name, sizeof(name), "%s", set->v[i].name);
-		if (msg_send(sock, MSG_LISTENER, name, sizeof(name),
-		    set->v[i].fd, 0) == -1)
+		memset(l, 0, sizeof(l));
+		snprintf((char *)l, 64, "%s", set->v[i].name);
+		PUT(l, 64, proxy);
+		if (msg_send(sock, MSG_LISTENER, l, sizeof(l), set->v[i].fd,
+		    0) == -1)
 			return -1;
 	}
 	return msg_send(sock, MSG_COMMIT, &n, sizeof(n), -1, 0);
@@ -351,13 +375,17 @@ static int
 msg_listener_take(struct msg_config *mc, struct msg *m)
 {
 	struct lsn *nv;
+	uint32_t proxy;
 
+	GET(m->data, 64, proxy);
 	if (mc->lsn.n >= MSG_LSN_MAX || memchr(m->data, '\0', 64) == NULL ||
+	    proxy > 1 ||
 	    (nv = realloc(mc->lsn.v, (mc->lsn.n + 1) * sizeof(*nv))) == NULL)
 		return -1;
 	mc->lsn.v = nv;
 	memset(&nv[mc->lsn.n], 0, sizeof(nv[mc->lsn.n]));
 	nv[mc->lsn.n].fd = m->fd;
+	nv[mc->lsn.n].proxy_protocol = (int)proxy;
 	memcpy(nv[mc->lsn.n].name, m->data, 64);
 	mc->lsn.n++;
 	m->fd = -1;		/* mc's now */
@@ -380,7 +408,8 @@ msg_config_take(struct msg_config *mc, struct msg *m)
 	else if (m->type == MSG_COMMIT && mc->open) {
 		GET(m->data, 0, n);
 		if (n != mc->lsn.n || mc->nallow != mc->cfg.nallow ||
-		    mc->ndeny != mc->cfg.ndeny)
+		    mc->ndeny != mc->cfg.ndeny ||
+		    mc->ntrusted != mc->cfg.ntrusted_proxies)
 			return -1;
 		mc->open = 0;
 		return 1;

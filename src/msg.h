@@ -20,8 +20,8 @@
 
 enum msg_type {
 	MSG_SETTINGS = 1,	/* main: the settings the acceptor uses */
-	MSG_ACL,		/* main: allow or deny rules, in chunks */
-	MSG_LISTENER,		/* main: one listening socket and its name */
+	MSG_ACL,		/* main: allow, deny or trusted_proxies rules, in chunks */
+	MSG_LISTENER,		/* main: one listening socket, its name, proxy_protocol */
 	MSG_COMMIT,		/* main: that was the whole configuration */
 	MSG_LOGSOCK,		/* main: a socket connected to syslog */
 	MSG_STATS,		/* main: SIGUSR1, log the stats line */
@@ -68,7 +68,7 @@ struct msg_config {
 	struct cfg	 cfg;
 	struct lsn_set	 lsn;
 	int		 heartbeat_ms;	/* send MSG_STATUS at least this often */
-	size_t		 nallow, ndeny;	/* rules received so far */
+	size_t		 nallow, ndeny, ntrusted; /* rules received so far */
 	int		 open;		/* MSG_SETTINGS seen, no commit yet */
 };
 

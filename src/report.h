@@ -1,16 +1,22 @@
 /*
- * report.h - the one record a session sends the master when it ends.
+ * report.h - the records on a session's channel.
  *
- * The master treats every record as hostile input (a session may be
- * compromised): a fixed size, a magic and a version, a type, and fields
- * that rpt_decode() checks one by one.  The pid is never in the record:
- * the master takes it from the kernel's credentials (SO_PASSCRED).
+ * A session sends the acceptor one record when it ends (RPT_CLOSE, or
+ * RPT_SANDBOX from its SIGSYS handler); behind a PROXY-protocol listener
+ * it first sends the client the header named (RPT_PEER, or RPT_LOCAL for
+ * "the proxy itself") and waits for the acceptor's RPT_VERDICT.
+ *
+ * The acceptor treats every record from a session as hostile input (a
+ * session may be compromised): a fixed size, a magic and a version, a
+ * type, and fields that rpt_decode() checks one by one.  Which session a
+ * record belongs to is the channel it came on, never its contents.
  */
 #ifndef CASESERV_REPORT_H
 #define CASESERV_REPORT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define RPT_MAGIC	0x43535250u	/* "CSRP" */
 #define RPT_VERSION	1
@@ -22,15 +28,25 @@
 enum rpt_type {
 	RPT_CLOSE = 1,		/* the session ended: reason, bytes */
 	RPT_SANDBOX,		/* a forbidden system call, from SIGSYS */
+	RPT_PEER,		/* session: the client a PROXY header named */
+	RPT_LOCAL,		/* session: a header naming no client (v1
+				 * UNKNOWN, v2 LOCAL, ...): the proxy itself */
+	RPT_VERDICT,		/* acceptor: serve it (reason 1) or not (0) */
 	RPT_NTYPES
 };
 
+#define RPT_REFUSE	0	/* RPT_VERDICT's reason */
+#define RPT_PROCEED	1
+
 struct rpt_record {
 	int		type;		/* enum rpt_type */
-	int		reason;		/* enum ses_reason */
+	int		reason;		/* enum ses_reason; RPT_VERDICT: above */
 	long		sysno;		/* RPT_SANDBOX: the call; else 0 */
 	uint64_t	in;		/* bytes read from the client */
 	uint64_t	out;		/* bytes echoed */
+	/* RPT_PEER: the client, AF_INET or AF_INET6 (port and address
+	 * only; in and out are 0 on the wire). */
+	struct sockaddr_storage peer;
 };
 
 /* Write r as RPT_SIZE bytes into buf.  Async-signal-safe. */
@@ -38,7 +54,9 @@ void rpt_encode(const struct rpt_record *r, unsigned char buf[RPT_SIZE]);
 /*
  * Check and decode a received record: exactly RPT_SIZE bytes, our magic
  * and version, a known type, a reason that fits it, a plausible system
- * call number.  0 and *out filled, or -1 (and *out untouched).
+ * call number; for RPT_PEER an AF_INET or AF_INET6 address of exactly its
+ * family's length, every unused byte zero.  0 and *out filled, or -1 (and
+ * *out untouched).
  */
 int rpt_decode(const void *buf, size_t len, struct rpt_record *out);
 

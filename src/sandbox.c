@@ -2,7 +2,7 @@
  * sandbox.c - the seccomp filters of the three kinds of process.
  *
  * The policy is data: grouped, commented tables of system calls, each
- * with up to two argument tests, turned into a filter by one loop with one
+ * with up to three argument tests, turned into a filter by one loop with one
  * error path.
  *
  *  - A session runs an allow-list (read, write, poll, ...), compiled once
@@ -68,11 +68,11 @@ struct sbx_test {
 	uint64_t	 b;
 };
 
-/* One rule: a system call and 0, 1 or 2 argument tests. */
+/* One rule: a system call and up to three argument tests. */
 struct sbx_call {
 	const char	*name;
 	unsigned int	 n;
-	struct sbx_test	 t[2];
+	struct sbx_test	 t[3];
 };
 
 /* Stands for the pid of the process the filter is built for (kill only
@@ -89,6 +89,9 @@ struct sbx_call {
 	{ nm, 2, { T(i, SCMP_CMP_EQ, (v), 0), T(j, SCMP_CMP_EQ, (w), 0) } }
 #define ARG_EQ_MASK(nm, i, v, j, m, w) \
 	{ nm, 2, { T(i, SCMP_CMP_EQ, (v), 0), T(j, SCMP_CMP_MASKED_EQ, (m), (w)) } }
+#define ARG_EQ_EQ_EQ(nm, i, u, j, v, k, w) \
+	{ nm, 3, { T(i, SCMP_CMP_EQ, (u), 0), T(j, SCMP_CMP_EQ, (v), 0), \
+	    T(k, SCMP_CMP_EQ, (w), 0) } }
 #define ARG_MASK_MASK(nm, i, m, v, j, n, w) \
 	{ nm, 2, { T(i, SCMP_CMP_MASKED_EQ, (m), (v)), \
 	    T(j, SCMP_CMP_MASKED_EQ, (n), (w)) } }
@@ -149,12 +152,16 @@ static const struct sbx_group ses_policy[] = {
 /* The loop: accept, poll, main's messages (with the listeners they carry),
  * the per-session channels.  SECURITY: send() only, on a connected socket
  * (to main, to syslog): sendto with an address is not allowed, nor is
- * sendmsg; accept4 only with the flags the loop uses. */
+ * sendmsg; accept4 only with the flags the loop uses.  A session's
+ * channel is an unnamed socket pair: AF_UNIX, SOCK_SEQPACKET with exactly
+ * these flags, protocol 0; it has no address and no file, so it creates
+ * nothing another process could reach (docs/SECURITY.md). */
 static const struct sbx_call acc_loop[] = {
 	ARG_EQ("accept4", 3, SOCK_NONBLOCK | SOCK_CLOEXEC),
 	ANY("poll"), ANY("ppoll"), ANY("read"), ANY("write"), ANY("close"),
 	ANY("recvmsg"), ARG_EQ("sendto", 4, 0),
-	ARG_EQ("pipe2", 1, O_CLOEXEC | O_NONBLOCK),
+	ARG_EQ_EQ_EQ("socketpair", 0, AF_UNIX,
+	    1, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 2, 0),
 };
 
 /* Descriptor flags only.  SECURITY: no F_SETOWN/F_SETSIG, and F_SETFL
@@ -403,7 +410,7 @@ static int
 add_call(scmp_filter_ctx ctx, const struct sbx_call *c, uint32_t action,
     enum sbx_kind kind, uint64_t self)
 {
-	struct scmp_arg_cmp cmp[2];
+	struct scmp_arg_cmp cmp[3];
 	int nr;
 
 	nr = seccomp_syscall_resolve_name(c->name);

@@ -25,8 +25,10 @@
 #include <unistd.h>
 
 #include "landlock.h"
+#include "listeners.h"
 #include "privs.h"
 #include "proctitle.h"
+#include "proxy.h"
 #include "report.h"
 #include "sandbox.h"
 #include "session.h"
@@ -62,6 +64,7 @@ static const char *const ses_reasons[SES_NREASONS] = {
 	[SES_SHUTDOWN] = "shutdown",
 	[SES_ERROR] = "error",
 	[SES_SANDBOX] = "sandbox",
+	[SES_PROXY_ERROR] = "proxy_error",
 };
 
 const char *
@@ -422,7 +425,8 @@ ses_probe(const struct ses_conn *c, const struct ses_params *p, int64_t start,
 static void
 ses_test_attack(const char *what)
 {
-	struct rpt_record lie = { RPT_CLOSE, SES_EOF, 0, 999999, 999999 };
+	struct rpt_record lie = { .type = RPT_CLOSE, .reason = SES_EOF,
+	    .in = 999999, .out = 999999 };
 	unsigned char buf[RPT_SIZE];
 
 	rpt_encode(&lie, buf);
@@ -438,6 +442,114 @@ ses_test_attack(const char *what)
 	ses_attack = NULL;
 }
 #endif
+
+/* ---- behind a PROXY-protocol listener --------------------------------- */
+
+#ifdef CASESERV_TEST_HOOKS
+/*
+ * Test builds: what a compromised session could say to the acceptor in
+ * place of the client, for a header naming source port 6666 only (the
+ * others stay honest).  "proxy_garbage": a record that does not decode;
+ * "proxy_silent": nothing, and no end (the acceptor's deadline ends it);
+ * "proxy_twice": the client, then a second client.  0: not attacked.
+ */
+static int
+ses_test_proxy_attack(const struct prx_result *r, unsigned char buf[RPT_SIZE])
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&r->src;
+
+	if (ses_attack == NULL || r->family != PRX_FAM_TCP4 ||
+	    sin->sin_port != htons(6666))
+		return 0;
+	if (strcmp(ses_attack, "proxy_garbage") == 0) {
+		memset(buf, 0xa5, RPT_SIZE);
+		(void)!write(ses_report_fd, buf, RPT_SIZE);
+	} else if (strcmp(ses_attack, "proxy_silent") == 0) {
+		for (;;)
+			(void)poll(NULL, 0, 60000);
+	} else if (strcmp(ses_attack, "proxy_twice") == 0) {
+		(void)!write(ses_report_fd, buf, RPT_SIZE);
+		buf[16] ^= 1;	/* another client */
+		(void)!write(ses_report_fd, buf, RPT_SIZE);
+	} else
+		return 0;
+	return 1;
+}
+#endif
+
+/*
+ * The acceptor's answer to the client we named: SES_OK to serve, -1 when
+ * refused, or the reason the session ends without one.  SIGTERM comes in
+ * while we wait (the daemon is stopping); the acceptor answers at once,
+ * and gives up on a session that takes longer than proxy_timeout anyway.
+ */
+static int
+ses_verdict(int timeout_s)
+{
+	struct pollfd pfd = { .fd = ses_report_fd, .events = POLLIN };
+	struct timespec ts = { .tv_sec = timeout_s };
+	unsigned char buf[RPT_SIZE + 1];
+	struct rpt_record v;
+	ssize_t n;
+
+	for (;;) {
+		if (ses_finishing)
+			return SES_SHUTDOWN;
+		if ((n = ppoll(&pfd, 1, &ts, &ses_open_mask)) == 0)
+			return SES_PROXY_ERROR;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return SES_ERROR;
+		if ((n = read(ses_report_fd, buf, sizeof(buf))) == -1 &&
+		    (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n != RPT_SIZE || rpt_decode(buf, (size_t)n, &v) == -1 ||
+		    v.type != RPT_VERDICT)
+			return SES_ERROR;
+		return v.reason == RPT_PROCEED ? SES_OK : -1;
+	}
+}
+
+/*
+ * SECURITY: the PROXY header is read and parsed only here, inside every
+ * wall, so that a bug in the parser reaches this one connection.  The
+ * client it names goes to the acceptor, which runs admission for it; no
+ * byte is served before its verdict.  SES_OK: serve; -1: refused (the
+ * acceptor logged it); else how the session ends.
+ */
+static int
+ses_proxy(const struct ses_conn *c, const struct ses_params *p)
+{
+	struct rpt_record peer = { .type = RPT_LOCAL };
+	unsigned char buf[RPT_SIZE];
+	struct prx_result r;
+	char client[64];
+	int v;
+
+	if (prx_read(c->rfd, p->proxy_timeout * 1000, &r) == PRX_ERROR)
+		return SES_PROXY_ERROR;
+	/* v1 UNKNOWN, v2 LOCAL, AF_UNSPEC, AF_UNIX, UDP: the proxy itself. */
+	if (r.family == PRX_FAM_TCP4 || r.family == PRX_FAM_TCP6) {
+		peer.type = RPT_PEER;
+		peer.peer = r.src;
+	}
+	rpt_encode(&peer, buf);
+#ifdef CASESERV_TEST_HOOKS
+	if (ses_test_proxy_attack(&r, buf))
+		return ses_verdict(p->proxy_timeout) == SES_OK ? SES_OK : -1;
+#endif
+	if (write(ses_report_fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+		return SES_ERROR;
+	v = ses_verdict(p->proxy_timeout);
+	if (v == SES_OK && peer.type == RPT_PEER) {
+		/* Only memory is written: allowed under the filter. */
+		lsn_addr_name((struct sockaddr *)&peer.peer, client,
+		    sizeof(client));
+		pt_set("session %s via %s", client, p->via);
+	}
+	return v;
+}
 
 /* Read one chunk (at most max bytes), toggle it, send it back. */
 static int
@@ -560,6 +672,14 @@ ses_run(const struct ses_conn *c, const struct ses_params *p)
 	if (ses_lock_down(c, p) == -1) {
 		ses_report(SES_ERROR);
 		_exit(1);
+	}
+	/* Inside the walls: the PROXY header, then the acceptor's verdict. */
+	if (p->proxy_timeout > 0 && (reason = ses_proxy(c, p)) != SES_OK) {
+		/* SECURITY: refused or failed: closed without a byte served. */
+		close(c->rfd);
+		if (reason != -1)
+			ses_report(reason);
+		_exit(0);
 	}
 	reason = ses_serve(c, p);
 	ses_close(c, reason);

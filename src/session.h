@@ -2,8 +2,11 @@
  * session.h - one client connection, served by its own forked child.
  *
  * The child never logs: it tells the acceptor how it ended with one
- * fixed-size record (report.h) written to its own channel, a pipe no
- * other session shares, and the acceptor writes the `close` line.
+ * fixed-size record (report.h) written to its own channel, a socket pair
+ * no other session shares, and the acceptor writes the `close` line.
+ * Behind a PROXY-protocol listener it reads the header inside its
+ * sandbox, names the client on the same channel and waits for the
+ * acceptor's verdict before it serves a byte.
  */
 #ifndef CASESERV_SESSION_H
 #define CASESERV_SESSION_H
@@ -21,6 +24,7 @@ enum ses_reason {
 	SES_SHUTDOWN,		/* the daemon is stopping */
 	SES_ERROR,		/* a local failure (sandbox set-up, ...) */
 	SES_SANDBOX,		/* a forbidden system call */
+	SES_PROXY_ERROR,	/* no valid PROXY header in proxy_timeout */
 	SES_NREASONS
 };
 
@@ -30,6 +34,10 @@ struct ses_params {
 	int64_t		 max_bytes;		/* 0 = no limit */
 	pid_t		 parent;		/* the acceptor, to notice it is gone */
 	const char	*title;			/* for ps: "session [::1]:40312" */
+	/* A PROXY-protocol listener: seconds the proxy has to send its
+	 * header (0: none comes), and its name for the title. */
+	int		 proxy_timeout;
+	const char	*via;
 };
 
 /*
@@ -39,7 +47,7 @@ struct ses_params {
 struct ses_conn {
 	int	rfd;
 	int	wfd;
-	int	report_fd;		/* its channel: a pipe's write end */
+	int	report_fd;		/* its channel (-i: a pipe's write end) */
 };
 
 /*

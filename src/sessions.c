@@ -4,10 +4,14 @@
  * A table of the sessions running, by pid (open addressing, at most half
  * full); a ring the SIGCHLD handler reaps into and the loop empties; and
  * per session a pidfd (signals reach that process and no other, whatever
- * pids are reused) and a channel, a pipe of its own, on which it writes
- * its one record before it exits.  The record is read once, when the
- * session has been reaped: by then it is written, so no channel is ever
- * polled, and a hostile session can fill or garble its own channel only.
+ * pids are reused) and a channel, a SOCK_SEQPACKET socket pair of its
+ * own, on which it writes its one record before it exits.  The record is
+ * read once, when the session has been reaped: by then it is written, so
+ * the channel of a session serving a client is never polled, and a
+ * hostile session can fill or garble its own channel only.  Behind a
+ * PROXY-protocol listener a session names its client on the same channel
+ * first and waits for the answer: the channels of those sessions, and
+ * only those, are polled until it is given (the awaiting list).
  */
 #include "config.h"
 
@@ -16,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +32,8 @@
 static struct {
 	struct sst_session	*tab;
 	size_t			 cap, active;
+	pid_t			*wait;		/* sessions awaiting a verdict */
+	size_t			 nwait, capwait;
 } sst;
 
 static volatile sig_atomic_t sst_overflow;
@@ -102,6 +109,7 @@ sst_reserve(void)
 	ncap = sst.cap ? sst.cap * 2 : 64;
 	if ((nt = calloc(ncap, sizeof(*nt))) == NULL)
 		return -1;
+	/* Entries move: the awaiting list holds pids, not pointers. */
 	for (size_t i = 0; i < sst.cap; i++)
 		if (sst.tab[i].pid != 0)
 			*sst_insert_at(nt, ncap, sst.tab[i].pid) = sst.tab[i];
@@ -149,10 +157,13 @@ sst_spawn(struct sst_session **s, int *chan)
 
 	if (sst_reserve() == -1)
 		return -1;
-	/* SECURITY: a pipe per session, non-blocking at both ends: the
+	/* SECURITY: a channel per session, non-blocking at both ends: the
 	 * acceptor never waits on it, and a session that fills its own
-	 * channel gets EAGAIN, not a hang. */
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
+	 * channel gets EAGAIN, not a hang.  A socket pair has no address
+	 * and no file: nothing else can reach it.  SOCK_SEQPACKET keeps each
+	 * record whole and apart, both ways. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0, p) == -1)
 		return -1;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
@@ -210,24 +221,112 @@ sst_next_exit(struct sst_session **s, int *status)
 int
 sst_record(struct sst_session *s, struct rpt_record *rep)
 {
-	unsigned char buf[RPT_SIZE + 1];	/* a second record shows */
-	ssize_t n;
+	unsigned char buf[RPT_SIZE + 1];	/* a longer record shows */
+	ssize_t n, more;
 
 	if (s->chan == -1)
 		return 0;
-	/* SECURITY: one read, at most one record and a byte: whatever else
-	 * the session wrote is never looked at. */
+	/* SECURITY: two reads: the record (a longer one shows as RPT_SIZE
+	 * + 1 bytes), and whether a second follows.  Whatever else the
+	 * session wrote is never looked at. */
 	n = read(s->chan, buf, sizeof(buf));
+	more = n > 0 ? read(s->chan, buf + RPT_SIZE, 1) : 0;
 	close(s->chan);
 	s->chan = -1;
 	if (n <= 0)
 		return 0;
-	return n == RPT_SIZE && rpt_decode(buf, (size_t)n, rep) == 0 ? 1 : -1;
+	/* A name or a verdict is no final record. */
+	return n == RPT_SIZE && more <= 0 &&
+	    rpt_decode(buf, (size_t)n, rep) == 0 &&
+	    (rep->type == RPT_CLOSE || rep->type == RPT_SANDBOX) ? 1 : -1;
+}
+
+/* ---- awaiting a verdict (PROXY protocol) ----------------------------------- */
+
+int
+sst_await(struct sst_session *s)
+{
+	pid_t *nw;
+
+	if (sst.nwait == sst.capwait) {
+		size_t ncap = sst.capwait ? sst.capwait * 2 : 16;
+
+		if ((nw = realloc(sst.wait, ncap * sizeof(*nw))) == NULL)
+			return -1;
+		sst.wait = nw;
+		sst.capwait = ncap;
+	}
+	sst.wait[sst.nwait++] = s->pid;
+	s->waiting = sst.nwait;
+	return 0;
+}
+
+void
+sst_settle(struct sst_session *s)
+{
+	struct sst_session *last;
+	size_t i = s->waiting;
+
+	if (i == 0)
+		return;
+	s->waiting = 0;
+	/* The last one takes the hole. */
+	if (i != sst.nwait && (last = sst_find(sst.wait[sst.nwait - 1])) != NULL) {
+		sst.wait[i - 1] = last->pid;
+		last->waiting = i;
+	}
+	sst.nwait--;
+}
+
+struct sst_session *
+sst_awaiting(size_t i)
+{
+	return i < sst.nwait ? sst_find(sst.wait[i]) : NULL;
+}
+
+size_t
+sst_nawaiting(void)
+{
+	return sst.nwait;
+}
+
+enum sst_peer
+sst_peer(struct sst_session *s, struct rpt_record *rep)
+{
+	unsigned char buf[RPT_SIZE + 1];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+	int ok;
+
+	/* A look first: a final record that came instead is sst_record's. */
+	n = recvmsg(s->chan, &mh, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? SST_NONE : SST_LATER;
+	if (n == 0)
+		return SST_LATER;
+	ok = n == RPT_SIZE && rpt_decode(buf, (size_t)n, rep) == 0;
+	if (ok && (rep->type == RPT_CLOSE || rep->type == RPT_SANDBOX))
+		return SST_LATER;
+	(void)!read(s->chan, buf, sizeof(buf));		/* what we looked at */
+	return ok && (rep->type == RPT_PEER || rep->type == RPT_LOCAL) ?
+	    SST_PEER : SST_BAD;
+}
+
+int
+sst_verdict(struct sst_session *s, int verdict)
+{
+	struct rpt_record v = { .type = RPT_VERDICT, .reason = verdict };
+	unsigned char buf[RPT_SIZE];
+
+	rpt_encode(&v, buf);
+	return write(s->chan, buf, sizeof(buf)) == (ssize_t)sizeof(buf) ? 0 : -1;
 }
 
 void
 sst_remove(struct sst_session *s)
 {
+	sst_settle(s);
 	if (s->chan != -1)
 		close(s->chan);
 	close(s->pidfd);

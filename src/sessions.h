@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #include "report.h"
@@ -17,11 +18,23 @@ struct adm_host;
 struct sst_session {
 	pid_t			 pid;		/* 0: a free slot */
 	int			 pidfd;		/* the process, for signals */
-	int			 chan;		/* its channel's read end; -1 once read */
+	int			 chan;		/* its channel, our end; -1 once read */
 	int			 killed;	/* SIGKILL sent */
 	int64_t			 start;		/* ms, CLOCK_MONOTONIC */
 	struct adm_host		*host;
 	char			 peer[64];
+	/* Behind a PROXY-protocol listener: */
+	char			 via[64];	/* the proxy; "" for a direct client */
+	union {
+		struct sockaddr		sa;
+		struct sockaddr_in	sin;
+		struct sockaddr_in6	sin6;
+	}			 proxy;		/* its address (v2 LOCAL's client) */
+	int64_t			 deadline;	/* for the client's name, ms */
+	size_t			 waiting;	/* index in the awaiting list + 1;
+						 * 0: not awaiting a verdict */
+	int			 refused;	/* its client was refused */
+	int			 proxy_failed;	/* garbage or late: proxy_error */
 };
 
 /* From the SIGCHLD handler: reap every exited child into the ring with
@@ -32,7 +45,7 @@ int sst_reserve(void);
 /*
  * A new session process, with all signals blocked across the clone (the
  * child must never run the acceptor's handlers; they stay blocked in it).
- * In the child: 0, and *chan is the write end of its channel.  In the
+ * In the child: 0, and *chan is its end of the channel.  In the
  * parent: the pid, and *s its entry (pid, pidfd, channel set; the rest is
  * the caller's).  -1 on failure (errno set), nothing recorded.
  */
@@ -44,11 +57,34 @@ pid_t sst_spawn(struct sst_session **s, int *chan);
 int sst_next_exit(struct sst_session **s, int *status);
 /*
  * The session's record, read once: 1 and *rep when its channel holds
- * exactly one valid record; 0 when it holds nothing; -1 when it holds
+ * exactly one valid final record (RPT_CLOSE or RPT_SANDBOX); 0 when it
+ * holds nothing; -1 when it holds
  * anything else (more than one record, a short or invalid one).  The
  * channel is closed either way.  SECURITY: hostile input, see report.c.
  */
 int sst_record(struct sst_session *s, struct rpt_record *rep);
+/*
+ * Sessions on a PROXY-protocol listener await a verdict until their
+ * client's name has come and been answered: only their channels are
+ * polled.  sst_await() puts s on that list (0, or -1 when out of
+ * memory), sst_settle() takes it off; sst_awaiting(i) is the i-th, NULL
+ * past the end.
+ */
+int sst_await(struct sst_session *s);
+void sst_settle(struct sst_session *s);
+struct sst_session *sst_awaiting(size_t i);
+size_t sst_nawaiting(void);
+
+enum sst_peer { SST_NONE, SST_PEER, SST_LATER, SST_BAD };
+/*
+ * What an awaiting session sent.  SST_PEER: *rep is its RPT_PEER or
+ * RPT_LOCAL (taken off the channel); SST_LATER: it ended first (its
+ * final record, or nothing, stays for sst_record); SST_BAD: anything else
+ * (taken off); SST_NONE: nothing yet.  SECURITY: hostile input.
+ */
+enum sst_peer sst_peer(struct sst_session *s, struct rpt_record *rep);
+/* Answer an awaiting session: RPT_PROCEED or RPT_REFUSE.  0 or -1. */
+int sst_verdict(struct sst_session *s, int verdict);
 /* Forget a reaped session: its descriptors closed, its slot freed. */
 void sst_remove(struct sst_session *s);
 size_t sst_active(void);

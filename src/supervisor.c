@@ -38,7 +38,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "admit.h"
+#include "child.h"
 #include "daemon.h"
 #include "landlock.h"
 #include "log.h"
@@ -252,33 +254,45 @@ sup_signame(int sig, char *buf, size_t len)
 	return buf;
 }
 
-/* rep: the session's record, or NULL when it left none that holds. */
+/*
+ * rep: the session's record, or NULL when it left none that holds.  A
+ * session whose client was refused through its proxy has had its line
+ * (`refused`); one the acceptor gave up on before it named a client
+ * closes with proxy_error whatever it says.
+ */
 static void
 sup_log_end(const struct sst_session *s, int status, const struct rpt_record *rep)
 {
 	static const struct rpt_record none;
 	long ms = (long)(sup_now() - s->start);
-	char sig[16], sc[64];
+	char sig[16], sc[64], via[72] = "";
 
-	if (rep == NULL)
+	if (rep == NULL || s->proxy_failed)
 		rep = &none;
 	sup.st.in += rep->in;
 	sup.st.out += rep->out;
+	if (s->via[0] != '\0')
+		snprintf(via, sizeof(via), " via=%s", s->via);
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
 		sup.st.killed_sandbox++;
-		log_warnx("killed peer=%s pid=%ld signal=SIGSYS reason=sandbox syscall=%s",
-		    s->peer, (long)s->pid, rep->reason == SES_SANDBOX ?
+		log_warnx("killed peer=%s%s pid=%ld signal=SIGSYS reason=sandbox "
+		    "syscall=%s", s->peer, via, (long)s->pid,
+		    rep->reason == SES_SANDBOX ?
 		    sbx_syscall_name(rep->sysno, sc, sizeof(sc)) : "?");
-	} else if (WIFSIGNALED(status)) {
+	} else if (s->refused) {
+		return;
+	} else if (WIFSIGNALED(status) && !s->proxy_failed) {
 		sup.st.killed_other++;
-		log_warnx("killed peer=%s pid=%ld signal=%s reason=%s in=%llu out=%llu ms=%ld",
-		    s->peer, (long)s->pid, sup_signame(WTERMSIG(status), sig, sizeof(sig)),
+		log_warnx("killed peer=%s%s pid=%ld signal=%s reason=%s in=%llu "
+		    "out=%llu ms=%ld", s->peer, via, (long)s->pid,
+		    sup_signame(WTERMSIG(status), sig, sizeof(sig)),
 		    s->killed ? "shutdown_timeout" : "crash",
 		    (unsigned long long)rep->in, (unsigned long long)rep->out, ms);
 	} else {
-		log_info("close peer=%s pid=%ld in=%llu out=%llu ms=%ld reason=%s",
-		    s->peer, (long)s->pid, (unsigned long long)rep->in,
-		    (unsigned long long)rep->out, ms, rep->reason != SES_OK ?
+		log_info("close peer=%s%s pid=%ld in=%llu out=%llu ms=%ld reason=%s",
+		    s->peer, via, (long)s->pid, (unsigned long long)rep->in,
+		    (unsigned long long)rep->out, ms, s->proxy_failed ?
+		    "proxy_error" : rep->reason != SES_OK ?
 		    ses_reason_name(rep->reason) : "error");
 	}
 }
@@ -294,7 +308,7 @@ sup_collect(void)
 	while (sst_next_exit(&s, &status)) {
 		memset(&rep, 0, sizeof(rep));
 		/* SECURITY: read once, from this session's channel only. */
-		if ((got = sst_record(s, &rep)) == -1)
+		if ((got = sst_record(s, &rep)) == -1 && !s->proxy_failed)
 			log_warnx("report: peer=%s pid=%ld: not one valid record; "
 			    "ignored", s->peer, (long)s->pid);
 		sup_log_end(s, status, got == 1 ? &rep : NULL);
@@ -305,8 +319,10 @@ sup_collect(void)
 
 /* ---- admission and spawning ------------------------------------------------ */
 
+/* via: the proxy a client was refused through, or NULL. */
 static void
-sup_log_refused(const char *peer, const char *reason, int64_t now)
+sup_log_refused(const char *peer, const char *via, const char *reason,
+    int64_t now)
 {
 	char line[RFL_LINELEN];
 
@@ -314,27 +330,38 @@ sup_log_refused(const char *peer, const char *reason, int64_t now)
 	while (rfl_summary_line(now, line, sizeof(line)))
 		log_info("%s", line);
 	if (peer != NULL && rfl_refused(peer, reason, now))
-		log_info("refused peer=%s reason=%s", peer, reason);
+		log_info("refused peer=%s%s%s reason=%s", peer,
+		    via != NULL ? " via=" : "", via != NULL ? via : "", reason);
 }
 
+/*
+ * A session for fd.  host: its admission (a direct client); NULL on a
+ * PROXY-protocol listener (proxy is the listener's peer), where the
+ * session reads the header and admission waits for the client it names:
+ * it then awaits a verdict (sup_verdict), and `open` is logged there.
+ */
 static void
-sup_spawn(int fd, const char *peer, struct adm_host *host, int64_t now)
+sup_spawn(int fd, const char *peer, struct adm_host *host,
+    const struct sockaddr_storage *proxy, int64_t now)
 {
 	struct ses_params p = {
 		.idle_timeout = sup.cfg.idle_timeout,
 		.session_timeout = sup.cfg.session_timeout,
 		.max_bytes = sup.cfg.max_session_bytes,
 		.parent = sup.pid,
+		.proxy_timeout = proxy != NULL ? sup.cfg.proxy_timeout : 0,
+		.via = peer,
 	};
 	struct ses_conn c = { fd, fd, -1 };
 	struct sst_session *s;
 	char title[80];
 	pid_t pid;
 
-	snprintf(title, sizeof(title), "session %s", peer);
+	snprintf(title, sizeof(title), proxy != NULL ? "session via %s" :
+	    "session %s", peer);
 	p.title = title;
 	if (sst_reserve() == -1) {
-		sup_log_refused(peer, "no_memory", now);
+		sup_log_refused(peer, NULL, "no_memory", now);
 		adm_release(host);
 		return;
 	}
@@ -344,16 +371,111 @@ sup_spawn(int fd, const char *peer, struct adm_host *host, int64_t now)
 		/* Out of processes, memory or descriptors: a refusal,
 		 * rate-limited like one. */
 		sup.st.fork_failed++;
-		sup_log_refused(peer, "fork_failed", now);
+		sup_log_refused(peer, NULL, "fork_failed", now);
 		adm_release(host);
 		return;
 	}
 	s->start = now;
 	s->host = host;
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
+	if (proxy != NULL) {
+		memcpy(&s->proxy, proxy, sizeof(s->proxy));
+		/* Its own deadline is proxy_timeout; a session that
+		 * ignores it is killed a little later. */
+		s->deadline = now + (int64_t)sup.cfg.proxy_timeout * 1000 + 2000;
+		if (sst_await(s) == -1) {
+			s->proxy_failed = 1;
+			(void)chd_signal(s->pidfd, SIGKILL);
+		}
+		return;
+	}
 	sup.st.accepted++;
 	log_info("open peer=%s pid=%ld active=%zu", peer, (long)pid,
 	    sst_active());
+}
+
+/* An awaiting session sent garbage or was too late: it ends here. */
+static void
+sup_give_up(struct sst_session *s)
+{
+	sst_settle(s);
+	s->proxy_failed = 1;
+	(void)chd_signal(s->pidfd, SIGKILL);
+}
+
+/*
+ * The client an awaiting session names: admission for it, as for a
+ * direct client (allow/deny, limits, rates; its host is the one counted),
+ * and the answer.  SECURITY: the name is the session's word, checked by
+ * rpt_decode; for a header naming no client (v2 LOCAL, v1 UNKNOWN) the
+ * address is the proxy's, which the acceptor knows itself.
+ */
+static void
+sup_verdict(struct sst_session *s, int64_t now)
+{
+	const struct sockaddr *sa;
+	struct rpt_record r;
+	struct adm_host *host;
+	char client[64];
+	int verdict;
+
+	switch (sst_peer(s, &r)) {
+	case SST_NONE:
+		return;
+	case SST_LATER:		/* it ended first: its record says why */
+		sst_settle(s);
+		return;
+	case SST_BAD:
+		sup_give_up(s);
+		return;
+	case SST_PEER:
+		break;
+	}
+	sst_settle(s);
+	sa = r.type == RPT_PEER ? (const struct sockaddr *)&r.peer : &s->proxy.sa;
+	lsn_addr_name(sa, client, sizeof(client));
+	/* Itself not counted among the sessions open. */
+	verdict = adm_admit(&sup.cfg, sa, (unsigned)sst_active() - 1, now, &host);
+	if (verdict != ADM_OK) {
+		sup.st.refused[verdict]++;
+		s->refused = 1;
+		sup_log_refused(client, s->peer, adm_reason_name(verdict), now);
+		if (sst_verdict(s, RPT_REFUSE) == -1)
+			(void)chd_signal(s->pidfd, SIGKILL);
+		return;
+	}
+	if (sst_verdict(s, RPT_PROCEED) == -1) {
+		adm_release(host);
+		sup_give_up(s);
+		return;
+	}
+	s->host = host;
+	memcpy(s->via, s->peer, sizeof(s->via));
+	snprintf(s->peer, sizeof(s->peer), "%s", client);
+	sup.st.accepted++;
+	log_info("open peer=%s via=%s pid=%ld active=%zu", s->peer, s->via,
+	    (long)s->pid, sst_active());
+}
+
+/*
+ * The sessions awaiting a verdict, polled from pfd[0..n) in the order of
+ * the awaiting list: the ones that sent something, and the ones past
+ * their deadline.  Backwards, because sst_settle() moves the last one
+ * into the hole, and the last ones have been seen by then.
+ */
+static void
+sup_verdicts(const struct pollfd *pfd, size_t n, int64_t now)
+{
+	struct sst_session *s;
+
+	for (size_t i = n; i-- > 0;) {
+		if ((s = sst_awaiting(i)) == NULL)
+			continue;
+		if (pfd[i].revents != 0)
+			sup_verdict(s, now);
+		else if (now >= s->deadline)
+			sup_give_up(s);
+	}
 }
 
 /*
@@ -380,7 +502,7 @@ sup_accept_failed(int64_t now)
 }
 
 static void
-sup_accept(int lfd, int64_t now)
+sup_accept(const struct lsn *l, int64_t now)
 {
 	struct sockaddr_storage ss;
 	struct adm_host *host;
@@ -388,7 +510,7 @@ sup_accept(int lfd, int64_t now)
 
 	for (int i = 0; i < SUP_ACCEPT_BURST; i++) {
 		socklen_t len = sizeof(ss);
-		int fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+		int fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC), verdict;
 
 		if (fd == -1) {
@@ -398,16 +520,27 @@ sup_accept(int lfd, int64_t now)
 			return;		/* EAGAIN, ECONNABORTED, ...: next turn */
 		}
 		lsn_addr_name((struct sockaddr *)&ss, peer, sizeof(peer));
-		verdict = adm_admit(&sup.cfg, (struct sockaddr *)&ss,
-		    (unsigned)sst_active(), now, &host);
+		if (!l->proxy_protocol)
+			verdict = adm_admit(&sup.cfg, (struct sockaddr *)&ss,
+			    (unsigned)sst_active(), now, &host);
+		/* SECURITY: only a trusted proxy may name a client; admission
+		 * waits for that name, but a session is a process: within
+		 * max_clients. */
+		else if (!acl_match(sup.cfg.trusted_proxies,
+		    sup.cfg.ntrusted_proxies, (struct sockaddr *)&ss))
+			verdict = ADM_UNTRUSTED_PROXY;
+		else
+			verdict = sst_active() >= (size_t)sup.cfg.max_clients ?
+			    ADM_MAX_CLIENTS : ADM_OK;
 		if (verdict != ADM_OK) {
 			/* SECURITY: refused before a byte is read or sent. */
 			close(fd);
 			sup.st.refused[verdict]++;
-			sup_log_refused(peer, adm_reason_name(verdict), now);
+			sup_log_refused(peer, NULL, adm_reason_name(verdict), now);
 			continue;
 		}
-		sup_spawn(fd, peer, host, now);
+		sup_spawn(fd, peer, l->proxy_protocol ? NULL : host,
+		    l->proxy_protocol ? &ss : NULL, now);
 		close(fd);
 	}
 }
@@ -436,7 +569,8 @@ sup_stats(int requested)
 	snprintf(line, sizeof(line),
 	    "stats active=%zu accepted=%llu refused=%llu refused_acl=%llu "
 	    "refused_max_clients=%llu refused_max_clients_per_host=%llu "
-	    "refused_rate=%llu refused_rate_per_host=%llu bytes_in=%llu "
+	    "refused_rate=%llu refused_rate_per_host=%llu "
+	    "refused_untrusted_proxy=%llu bytes_in=%llu "
 	    "bytes_out=%llu killed_sandbox=%llu killed_other=%llu fork_failed=%llu",
 	    sst_active(), (unsigned long long)sup.st.accepted,
 	    (unsigned long long)sup_refused(),
@@ -445,6 +579,7 @@ sup_stats(int requested)
 	    (unsigned long long)sup.st.refused[ADM_PER_HOST],
 	    (unsigned long long)sup.st.refused[ADM_RATE],
 	    (unsigned long long)sup.st.refused[ADM_RATE_PER_HOST],
+	    (unsigned long long)sup.st.refused[ADM_UNTRUSTED_PROXY],
 	    (unsigned long long)sup.st.in, (unsigned long long)sup.st.out,
 	    (unsigned long long)sup.st.killed_sandbox,
 	    (unsigned long long)sup.st.killed_other,
@@ -695,25 +830,29 @@ sup_timeout(int64_t now)
 	return (int)(t > 1000 ? 1000 : t < 0 ? 0 : t);
 }
 
+/* pfd: SUP_FIXED, then nlsn listeners, then the awaiting sessions up to npfd. */
 static void
-sup_turn(struct pollfd *pfd, size_t npfd)
+sup_turn(struct pollfd *pfd, size_t nlsn, size_t npfd)
 {
 	int64_t now = sup_now();
+	size_t lend = SUP_FIXED + nlsn;
 
 	for (size_t i = 0; i < npfd; i++) {
 		pfd[i].revents = 0;
 		/* Paused: a readable backlog must not end every poll at once. */
-		if (i >= SUP_FIXED)
+		if (i >= SUP_FIXED && i < lend)
 			pfd[i].events = sup.accept_pause > now ? 0 : POLLIN;
 	}
 	if (poll(pfd, npfd, sup_timeout(sup_now())) == -1 && errno != EINTR)
 		fatal(EX_OSERR, "acceptor: poll");
 	now = sup_now();
+	/* Before any session leaves the book: pfd follows the awaiting list. */
+	sup_verdicts(pfd + lend, npfd - lend, now);
 	sup_signals(now);
 	if (pfd[1].revents != 0)
 		sup_messages(now);
 	sup_collect();
-	sup_log_refused(NULL, NULL, now);
+	sup_log_refused(NULL, NULL, NULL, now);
 	sup_scheduled(now);
 	if (sup.stopping) {
 		if (now >= sup.deadline)
@@ -726,41 +865,50 @@ sup_turn(struct pollfd *pfd, size_t npfd)
 	}
 	if (sup.accept_pause > now || sup.rebuild)
 		return;
-	for (size_t i = SUP_FIXED; i < npfd; i++)
+	for (size_t i = SUP_FIXED; i < lend; i++)
 		if (pfd[i].revents & POLLIN)
-			sup_accept(pfd[i].fd, now);
+			sup_accept(&sup.lsn.v[i - SUP_FIXED], now);
 }
 
-/* The poll set: the wake-up pipe, main's channel, then each listener. */
-static struct pollfd *
-sup_pollset(struct pollfd *pfd, size_t *npfd)
+/*
+ * The poll set, each turn: the self-pipe, main's channel, the listeners,
+ * and the channels of the sessions awaiting a verdict (a few: each is
+ * there for a header's time at most), nothing else.
+ */
+static size_t
+sup_poll_set(struct pollfd **pfd, size_t *cap)
 {
-	size_t want = SUP_FIXED + sup.lsn.n;
-	struct pollfd *np = realloc(pfd, want * sizeof(*pfd));
+	size_t want = SUP_FIXED + sup.lsn.n + sst_nawaiting(), n = 0;
+	struct pollfd *p;
 
-	if (np == NULL)
-		fatal(EX_OSERR, "acceptor: poll set");
-	np[0] = (struct pollfd){ .fd = sup_wake[0], .events = POLLIN };
-	np[1] = (struct pollfd){ .fd = sup.chan, .events = POLLIN };
-	for (size_t i = SUP_FIXED; i < want; i++)
-		np[i] = (struct pollfd){ .fd = sup.lsn.v[i - SUP_FIXED].fd,
+	if (want > *cap) {
+		if ((p = realloc(*pfd, want * 2 * sizeof(*p))) == NULL)
+			fatal(EX_OSERR, "acceptor: poll set");
+		*pfd = p;
+		*cap = want * 2;
+	}
+	p = *pfd;
+	p[n++] = (struct pollfd){ .fd = sup_wake[0], .events = POLLIN };
+	p[n++] = (struct pollfd){ .fd = sup.chan, .events = POLLIN };
+	for (size_t i = 0; i < sup.lsn.n; i++)
+		p[n++] = (struct pollfd){ .fd = sup.lsn.v[i].fd, .events = POLLIN };
+	for (size_t i = 0; n < want; i++)
+		p[n++] = (struct pollfd){ .fd = sst_awaiting(i)->chan,
 		    .events = POLLIN };
-	*npfd = want;
-	sup.rebuild = 0;
-	return np;
+	return n;
 }
 
 static int
 sup_run(void)
 {
-	size_t npfd;
-	struct pollfd *pfd = sup_pollset(NULL, &npfd);
+	struct pollfd *pfd = NULL;
+	size_t cap = 0, npfd;
 
 	while (!sup.stopping || sst_active() > 0) {
-		if (sup.rebuild)
-			pfd = sup_pollset(pfd, &npfd);
+		npfd = sup_poll_set(&pfd, &cap);
+		sup.rebuild = 0;
 		sup_title();
-		sup_turn(pfd, npfd);
+		sup_turn(pfd, sup.lsn.n, npfd);
 	}
 	free(pfd);
 	cfg_free(&sup.cfg);

@@ -174,27 +174,37 @@ test_reload_reuse_port(void **state)
 }
 
 /*
- * Until the accept path reads PROXY headers (issue 14, part 2), such a
- * listener is refused rather than served without its checks.
+ * proxy_protocol is the listener's, not the socket's: a reload that turns
+ * it on for a kept socket applies at once (no new bind), and -t accepts it.
  */
 static void
-test_proxy_protocol_refused(void **state)
+test_reload_proxy_protocol(void **state)
 {
+	static const char hdr[] = "PROXY TCP4 192.0.2.7 127.0.0.1 5123 1205\r\n";
 	struct pair *p = *state;
-	const char *argv[] = { cst_binary(0), "-f", "-e", "-c", p->a.conf, NULL };
-	char text[512], *err = NULL;
+	const char *argv[] = { cst_binary(0), "-t", "-c", p->a.conf, NULL };
+	char text[512], got[16];
+	int fd, how;
 
-	cst_must_init(&p->a);
+	conf_on(&p->a, 0, 0);
+	cst_must_start(&p->a, cst_binary(0), NULL, NULL, 1);
 	snprintf(text, sizeof(text), "listen = ( { host = \"127.0.0.1\"; "
 	    "port = %d; proxy_protocol = true; } );\nuser = \"nobody\";\n"
 	    "trusted_proxies = ( \"127.0.0.1\" );\n", p->a.port);
 	cst_must_write(p->a.conf, text);
-	assert_int_equal(cst_exit_code(cst_run(p->a.dir, argv, NULL, NULL, &err,
-	    CST_WAIT_MS)), 78);
-	assert_non_null(err);
-	assert_non_null(strstr(err, "listen: proxy_protocol: not supported by "
-	    "this build yet"));
-	free(err);
+	assert_int_equal(cst_exit_code(cst_run(p->a.dir, argv, NULL, NULL, NULL,
+	    CST_WAIT_MS)), 0);
+	assert_int_equal(cst_signal(&p->a, SIGHUP), 0);
+	assert_int_equal(cst_log_wait(&p->a, "reload ok", CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_count(&p->a, "listening on "), 1);
+	fd = cst_must_connect("127.0.0.1", p->a.port);
+	assert_int_equal(cst_send_all(fd, hdr, sizeof(hdr) - 1, CST_WAIT_MS), 0);
+	cst_roundtrip(fd, "Kept");
+	assert_int_equal(cst_shut_wr(fd), 0);
+	assert_int_equal(cst_recv_eof(fd, got, sizeof(got), CST_WAIT_MS, &how), 0);
+	close(fd);
+	assert_int_equal(cst_log_wait(&p->a, "open peer=192.0.2.7:5123 via=127.0.0.1:",
+	    CST_WAIT_MS), 0);
 }
 
 /* ---- the upgrade -------------------------------------------------------- */
@@ -349,7 +359,7 @@ main(void)
 		    pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_reload_reuse_port,
 		    pair_setup, pair_teardown),
-		cmocka_unit_test_setup_teardown(test_proxy_protocol_refused,
+		cmocka_unit_test_setup_teardown(test_reload_proxy_protocol,
 		    pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade, pair_setup,
 		    pair_teardown),

@@ -57,6 +57,12 @@ fill_cfg(struct cfg *c, size_t nallow, size_t ndeny)
 	c->log_facility = LOG_LOCAL3;
 	c->log_level = LOG_DEBUG;
 	c->stats_interval = 30;
+	c->proxy_timeout = 7;
+	c->ntrusted_proxies = 2;
+	c->trusted_proxies = calloc(2, sizeof(*c->trusted_proxies));
+	assert_non_null(c->trusted_proxies);
+	c->trusted_proxies[0] = (struct acl_rule){ AF_INET, { 127, 0, 0, 1 }, 32 };
+	c->trusted_proxies[1] = (struct acl_rule){ AF_INET6, { 0xfd }, 8 };
 	c->nallow = nallow;
 	c->ndeny = ndeny;
 	c->allow = calloc(nallow + 1, sizeof(*c->allow));
@@ -112,6 +118,7 @@ config_round_trip(void **state)
 	snprintf(l[0].name, sizeof(l[0].name), "127.0.0.1:1205");
 	l[1].fd = b[0];
 	snprintf(l[1].name, sizeof(l[1].name), "[::1]:1205");
+	l[1].proxy_protocol = 1;
 	set.v = l;
 	set.n = 2;
 	assert_int_equal(msg_config_send(sp[0], &c, &set, 250), 0);
@@ -135,9 +142,15 @@ config_round_trip(void **state)
 	assert_int_equal(mc.cfg.ndeny, 200);
 	assert_memory_equal(mc.cfg.allow, c.allow, 300 * sizeof(*c.allow));
 	assert_memory_equal(mc.cfg.deny, c.deny, 200 * sizeof(*c.deny));
+	assert_int_equal(mc.cfg.proxy_timeout, 7);
+	assert_int_equal(mc.cfg.ntrusted_proxies, 2);
+	assert_memory_equal(mc.cfg.trusted_proxies, c.trusted_proxies,
+	    2 * sizeof(*c.trusted_proxies));
 	assert_int_equal(mc.lsn.n, 2);
 	assert_string_equal(mc.lsn.v[0].name, "127.0.0.1:1205");
 	assert_string_equal(mc.lsn.v[1].name, "[::1]:1205");
+	assert_int_equal(mc.lsn.v[0].proxy_protocol, 0);
+	assert_int_equal(mc.lsn.v[1].proxy_protocol, 1);
 	/* The same sockets: what is written to ours arrives on theirs. */
 	assert_int_equal(write(a[1], "x", 1), 1);
 	assert_int_equal(read(mc.lsn.v[0].fd, (char[1]){ 0 }, 1), 1);

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "report.h"
@@ -150,6 +151,98 @@ test_sysno(void **state)
 	assert_int_equal(decode_patched(&close_rec, 12, 4, 1), -1);
 }
 
+/* ---- the client's name and the verdict (PROXY protocol) ---------------- */
+
+static struct rpt_record
+peer4(void)
+{
+	struct rpt_record r = { .type = RPT_PEER };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&r.peer;
+
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(5123);
+	assert_int_equal(inet_pton(AF_INET, "192.0.2.7", &sin->sin_addr), 1);
+	return r;
+}
+
+static struct rpt_record
+peer6(void)
+{
+	struct rpt_record r = { .type = RPT_PEER };
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&r.peer;
+
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(443);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::7", &sin6->sin6_addr), 1);
+	return r;
+}
+
+/* Both families come back as they went, port and address. */
+static void
+test_peer_round_trip(void **state)
+{
+	const struct rpt_record in[2] = { peer4(), peer6() };
+	unsigned char buf[RPT_SIZE];
+	struct rpt_record got;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		rpt_encode(&in[i], buf);
+		assert_int_equal(rpt_decode(buf, sizeof(buf), &got), 0);
+		assert_int_equal(got.type, RPT_PEER);
+		assert_memory_equal(&got.peer, &in[i].peer, sizeof(got.peer));
+		assert_true(got.in == 0 && got.out == 0 && got.reason == 0);
+	}
+}
+
+/* SECURITY: only the two families, each of exactly its length, nothing
+ * in the bytes they do not use. */
+static void
+test_peer_refused(void **state)
+{
+	struct rpt_record r4 = peer4(), r6 = peer6();
+
+	(void)state;
+	assert_int_equal(decode_patched(&r4, 8, 2, AF_UNIX), -1);
+	assert_int_equal(decode_patched(&r4, 8, 2, AF_UNSPEC), -1);
+	assert_int_equal(decode_patched(&r4, 8, 2, AF_INET6), -1);	/* len 4 */
+	assert_int_equal(decode_patched(&r4, 10, 2, 16), -1);
+	assert_int_equal(decode_patched(&r4, 10, 2, 0), -1);
+	assert_int_equal(decode_patched(&r4, 14, 2, 1), -1);		/* pad */
+	assert_int_equal(decode_patched(&r4, 20, 4, 1), -1);		/* past v4 */
+	assert_int_equal(decode_patched(&r4, 28, 4, 1), -1);
+	assert_int_equal(decode_patched(&r6, 10, 2, 4), -1);
+	assert_int_equal(decode_patched(&r6, 8, 2, AF_INET), -1);	/* len 16 */
+	assert_int_equal(decode_patched(&r6, 28, 4, 1), 0);		/* address */
+}
+
+/* LOCAL carries nothing; a verdict only its answer. */
+static void
+test_local_and_verdict(void **state)
+{
+	const struct rpt_record local = { .type = RPT_LOCAL };
+	const struct rpt_record yes = { .type = RPT_VERDICT, .reason = RPT_PROCEED };
+	const struct rpt_record no = { .type = RPT_VERDICT, .reason = RPT_REFUSE };
+	unsigned char buf[RPT_SIZE];
+	struct rpt_record got;
+
+	(void)state;
+	rpt_encode(&local, buf);
+	assert_int_equal(rpt_decode(buf, sizeof(buf), &got), 0);
+	assert_int_equal(got.type, RPT_LOCAL);
+	for (int off = 8; off < RPT_SIZE; off += 4)
+		assert_int_equal(decode_patched(&local, (size_t)off, 4, 1), -1);
+	rpt_encode(&yes, buf);
+	assert_int_equal(rpt_decode(buf, sizeof(buf), &got), 0);
+	assert_int_equal(got.reason, RPT_PROCEED);
+	rpt_encode(&no, buf);
+	assert_int_equal(rpt_decode(buf, sizeof(buf), &got), 0);
+	assert_int_equal(got.reason, RPT_REFUSE);
+	assert_int_equal(decode_patched(&yes, 8, 4, 2), -1);
+	assert_int_equal(decode_patched(&yes, 12, 4, 1), -1);
+	assert_int_equal(decode_patched(&yes, 24, 4, 1), -1);
+}
+
 /* A refused record leaves the output alone. */
 static void
 test_untouched(void **state)
@@ -173,6 +266,9 @@ main(void)
 		cmocka_unit_test(test_reason),
 		cmocka_unit_test(test_sysno),
 		cmocka_unit_test(test_untouched),
+		cmocka_unit_test(test_peer_round_trip),
+		cmocka_unit_test(test_peer_refused),
+		cmocka_unit_test(test_local_and_verdict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

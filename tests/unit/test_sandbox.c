@@ -332,6 +332,26 @@ static void p_fcntl_setsig(void) { syscall(SYS_fcntl, probe_fds[0], F_SETSIG, SI
 static void p_fcntl_async(void) { syscall(SYS_fcntl, probe_fds[0], F_SETFL, O_ASYNC | O_NONBLOCK); }
 static void p_fcntl_dupfd(void) { syscall(SYS_fcntl, probe_fds[0], F_DUPFD, 0); }
 static void p_pipe2_blocking(void) { int p[2]; syscall(SYS_pipe2, p, O_CLOEXEC); }
+static void p_pipe2(void) { int p[2]; syscall(SYS_pipe2, p, O_CLOEXEC | O_NONBLOCK); }
+/* A session's channel is a socket pair of exactly one kind; no other. */
+static void p_socketpair_stream(void)
+{
+	int p[2];
+
+	syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, p);
+}
+static void p_socketpair_dgram(void)
+{
+	int p[2];
+
+	syscall(SYS_socketpair, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, p);
+}
+static void p_socketpair_inherit(void)
+{
+	int p[2];
+
+	syscall(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, p);
+}
 static void p_accept4_flags(void) { syscall(SYS_accept4, probe_fds[0], 0, 0, 0); }
 static void p_sendmsg(void) { struct msghdr mh; memset(&mh, 0, sizeof(mh)); syscall(SYS_sendmsg, probe_fds[0], &mh, 0); }
 static void p_mmap_x(void)
@@ -386,7 +406,9 @@ p_acceptor_calls(void)
 	void *mem;
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
+	/* A session's channel. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0, p) == -1)
 		_exit(1);
 	if ((pid = chd_spawn(&pidfd)) == -1)
 		_exit(2);
@@ -706,7 +728,11 @@ acceptor_forbidden(void **state)
 		{ p_mprotect_x, SYS_mprotect }, { p_ioctl, SYS_ioctl },
 		{ p_fcntl_setown, SYS_fcntl }, { p_fcntl_setsig, SYS_fcntl },
 		{ p_fcntl_async, SYS_fcntl }, { p_fcntl_dupfd, SYS_fcntl },
-		{ p_pipe2_blocking, SYS_pipe2 }, { p_accept4_flags, SYS_accept4 },
+		{ p_pipe2_blocking, SYS_pipe2 }, { p_pipe2, SYS_pipe2 },
+		{ p_socketpair_stream, SYS_socketpair },
+		{ p_socketpair_dgram, SYS_socketpair },
+		{ p_socketpair_inherit, SYS_socketpair },
+		{ p_accept4_flags, SYS_accept4 },
 		{ p_setsockopt_other, SYS_setsockopt },
 		{ p_prctl_dumpable, SYS_prctl },
 	};

@@ -49,7 +49,8 @@ enum behaviour { B_RECORD, B_NOTHING, B_TWO, B_SHORT, B_WAIT };
 static void __attribute__((noreturn))
 child(enum behaviour b, int chan)
 {
-	struct rpt_record r = { RPT_CLOSE, SES_EOF, 0, 11, 12 };
+	struct rpt_record r = { .type = RPT_CLOSE, .reason = SES_EOF, .in = 11,
+	    .out = 12 };
 	unsigned char buf[RPT_SIZE];
 	sigset_t none;
 
