@@ -881,7 +881,7 @@ sup_poll_set(struct pollfd **pfd, size_t *cap)
 	size_t want = SUP_FIXED + sup.lsn.n + sst_nawaiting(), n = 0;
 	struct pollfd *p;
 
-	if (want > *cap) {
+	if (*pfd == NULL || want > *cap) {
 		if ((p = realloc(*pfd, want * 2 * sizeof(*p))) == NULL)
 			fatal(EX_OSERR, "acceptor: poll set");
 		*pfd = p;
