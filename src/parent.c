@@ -111,7 +111,7 @@ par_init(void)
 /* ---- main's own wall ----------------------------------------------------- */
 
 /* A heap copy of the directory path names (dirname() may write). */
-static char * __attribute__((unused))	/* sanitizer builds: no Landlock for main */
+static __attribute__((unused)) char *	/* sanitizer builds: main has no Landlock */
 par_dir_of(const char *path)
 {
 	char *copy = strdup(path), *dir;
