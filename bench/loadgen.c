@@ -91,9 +91,11 @@ usage(void)
 "hold      open N sessions (default 10000) and hold them, at most C set-ups\n"
 "          in flight (default 64); each is live once its 1-byte echo is back.\n"
 "          Reports the set-up rate; with -P the server's PSS (smaps_rollup of\n"
-"          PID and its children) per held session; the latency of K fresh\n"
+"          PID, its idle descendants and their children) per held session;\n"
+"          the latency of K fresh\n"
 "          conn sessions while they are held (default 200); then closes them\n"
-"          all and, with -P, times the teardown until PID has no child left.\n"
+"          all and, with -P, times the teardown until no session process\n"
+"          (a child of PID or of its idle descendants) is left.\n"
 "          IPv4 targets are reached from 127.0.0.1..8 (more ports to spare).\n"
 "-h HOST   loopback address only (default 127.0.0.1)\n"
 "-t SECS   wall-clock limit (default 10): no new work starts after it, and\n"
@@ -555,14 +557,70 @@ pss_of(long pid)
 	return kib;
 }
 
-/* The server's whole PSS: the process and all its children. */
+/*
+ * The server's own processes: PID and every descendant it has while idle
+ * (caseserv: main and its acceptor; a bare server: itself).  Sessions are
+ * the children of these that are not in the list themselves.
+ */
+#define HOLD_KEEPERS	64
+static long keepers[HOLD_KEEPERS], nkeepers;
+
+static int
+is_keeper(long pid)
+{
+	for (long i = 0; i < nkeepers; i++)
+		if (keepers[i] == pid)
+			return 1;
+	return 0;
+}
+
+static void
+find_keepers(long pid)
+{
+	long kids[HOLD_KEEPERS], n;
+
+	if (nkeepers >= HOLD_KEEPERS)
+		return;
+	keepers[nkeepers++] = pid;
+	n = children_of(pid, kids, HOLD_KEEPERS);
+	for (long i = 0; i < n && i < HOLD_KEEPERS; i++)
+		find_keepers(kids[i]);
+}
+
+/* Session processes: children of the keepers that are not keepers (zombies
+ * count: reaping is part of the teardown).  With out, also their pids. */
 static long
-pss_total(long pid, long *nprocs)
+sessions_of(long *out, long max)
 {
 	static long kids[200000];
-	long n = children_of(pid, kids, 200000), total = pss_of(pid), k;
+	long total = 0;
 
-	*nprocs = 1;
+	for (long i = 0; i < nkeepers; i++) {
+		long n = children_of(keepers[i], kids, 200000);
+
+		for (long k = 0; k < n && k < 200000; k++)
+			if (!is_keeper(kids[k])) {
+				if (out != NULL && total < max)
+					out[total] = kids[k];
+				total++;
+			}
+	}
+	return total;
+}
+
+/* The server's whole PSS: its own processes and every session. */
+static long
+pss_total(long *nprocs)
+{
+	static long kids[200000];
+	long n = sessions_of(kids, 200000), total = 0, k;
+
+	*nprocs = 0;
+	for (long i = 0; i < nkeepers; i++)
+		if ((k = pss_of(keepers[i])) > 0) {
+			total += k;
+			(*nprocs)++;
+		}
 	for (long i = 0; i < n && i < 200000; i++)
 		if ((k = pss_of(kids[i])) > 0) {
 			total += k;
@@ -684,14 +742,17 @@ hold(void)
 		    (long)rl.rlim_cur, opt.count + 64);
 		return EX_USAGE_;
 	}
-	if (opt.server_pid > 0)
-		pss0 = pss_total(opt.server_pid, &idle_procs);
+	if (opt.server_pid > 0) {
+		find_keepers(opt.server_pid);
+		pss0 = pss_total(&idle_procs);
+		idle_procs -= nkeepers;		/* spare sessions, if any */
+	}
 	t_start = t0 = now_ns();
 	t_stop = t0 + (int64_t)(opt.limit * 1e9);
 	live = hold_open(fds, &errors);
 	t1 = now_ns();
 	if (opt.server_pid > 0)
-		pss1 = pss_total(opt.server_pid, &procs);
+		pss1 = pss_total(&procs);
 	/* Fresh sessions while all those are held: what a new client sees. */
 	opt.msglen = sizeof msg;
 	t_stop = now_ns() + (int64_t)(opt.limit * 1e9);
@@ -708,12 +769,12 @@ hold(void)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	if (opt.server_pid > 0) {
-		while ((left = children_of(opt.server_pid, NULL, 0)) > 0 && now_ns() < deadline) {
+		while ((left = sessions_of(NULL, 0)) > idle_procs && now_ns() < deadline) {
 			struct timespec ts = { 0, 5000000 };
 
 			nanosleep(&ts, NULL);
 		}
-		if (left == 0)
+		if (left <= idle_procs)
 			teardown_ms = (double)(now_ns() - td0) / 1e6;
 	}
 	printf("mode=hold target=%s:%s window=%d held=%ld errors=%ld setup_s=%.3f "

@@ -319,6 +319,8 @@ start_scale_caseserv() {	# PORT
 	max_clients_per_host = 0;
 	log_level = "warning";
 	EOF
+	# The acceptor holds two descriptors a session (its pidfd and its
+	# channel) and raises its soft limit to the hard one (scale_limits).
 	"$CASESERV" -f -e -c "$WORK/scale.conf" 2>>"$WORK/caseserv.log" &
 	PIDS="$PIDS $!"
 	SCALE_PID=$!
@@ -335,10 +337,17 @@ scale_limits() {
 	local hard need=$((HELD + 256)) pidmax
 	hard=$(ulimit -Hn)
 	[ "$hard" = unlimited ] || [ "$hard" -ge "$need" ] || ulimit -Hn "$need" 2>/dev/null
-	ulimit -n "$need" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+	ulimit -Sn "$need" 2>/dev/null || ulimit -Sn "$(ulimit -Hn)"
 	if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need" ]; then
 		HELD=$(($(ulimit -n) - 256))
 		echo "run.sh: scale: ulimit -n $(ulimit -n): holding $HELD sessions" >&2
+	fi
+	# caseserv's acceptor holds two descriptors a session (pidfd, channel)
+	# and can raise its soft limit to the hard one, not beyond.
+	hard=$(ulimit -Hn)
+	if [ "$hard" != unlimited ] && [ "$hard" -lt $((HELD * 2 + 64)) ]; then
+		HELD=$(((hard - 64) / 2 / 100 * 100))
+		echo "run.sh: scale: hard ulimit -n $hard (two descriptors a session in caseserv's acceptor): holding $HELD sessions" >&2
 	fi
 	# One process per session on the server side, two servers never at once.
 	pidmax=$(cat /proc/sys/kernel/pid_max)
@@ -351,10 +360,33 @@ scale_limits() {
 	fi
 }
 
-# Wait until pid $1 has no child left (a previous hold's teardown), 30 s at most.
-no_children() {
+# The server's own processes: pid $1 and its descendants while idle
+# (caseserv: main and the acceptor; the bare server: itself).
+keepers_of() {	# PID
+	local c
+	echo "$1"
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		keepers_of "$c"
+	done
+}
+
+# Session processes of a server: children of its keepers that are not
+# keepers themselves (zombies included).
+sessions_count() {	# KEEPERS...
+	local k
+	for k in "$@"; do
+		cat /proc/"$k"/task/*/children 2>/dev/null | tr ' ' '\n'
+	done | grep -cvxF -e '' $(printf -- '-e %s ' "$@")
+}
+
+# Wait until the server has no more session processes than when idle (a
+# previous hold's teardown), 30 s at most.
+no_children() {	# PID
+	local keep idle
+	keep=$(eval echo "\$KEEPERS_$1")
+	idle=$(eval echo "\$IDLE_$1")
 	for _ in $(seq 300); do
-		[ -z "$(cat /proc/"$1"/task/*/children 2>/dev/null | tr -d ' ')" ] && return 0
+		[ "$(sessions_count $keep)" -le "${idle:-0}" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -392,6 +424,9 @@ run_scale() {
 		port=$("$WORK/loadgen" port) || die "no free port"
 		"start_scale_$s" "$port"
 		wait_ready "$port" || die "$s did not answer on 127.0.0.1:$port"
+		sleep 0.3	# the ready check's session is gone, spares are up
+		eval "KEEPERS_$SCALE_PID=\"$(keepers_of "$SCALE_PID" | tr '\n' ' ')\""
+		eval "IDLE_$SCALE_PID=0"
 		servers="$servers $s:$port:$SCALE_PID"
 	done
 	echo "# scale: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -28,6 +28,7 @@
 #include "sessions.h"
 
 #define SST_RING	4096	/* exits the handler can hold between turns */
+#define SST_MIN		64	/* slots the table never shrinks below */
 
 static struct {
 	struct sst_session	*tab;
@@ -98,15 +99,12 @@ sst_insert_at(struct sst_session *tab, size_t cap, pid_t pid)
 	return &tab[i];
 }
 
-int
-sst_reserve(void)
+/* The table rebuilt with ncap slots (a power of two above 2 x active). */
+static int
+sst_resize(size_t ncap)
 {
 	struct sst_session *nt;
-	size_t ncap;
 
-	if ((sst.active + 1) * 2 <= sst.cap)
-		return 0;
-	ncap = sst.cap ? sst.cap * 2 : 64;
 	if ((nt = calloc(ncap, sizeof(*nt))) == NULL)
 		return -1;
 	/* Entries move: the awaiting list holds pids, not pointers. */
@@ -117,6 +115,39 @@ sst_reserve(void)
 	sst.tab = nt;
 	sst.cap = ncap;
 	return 0;
+}
+
+int
+sst_reserve(void)
+{
+	if ((sst.active + 1) * 2 <= sst.cap)
+		return 0;
+	return sst_resize(sst.cap ? sst.cap * 2 : SST_MIN);
+}
+
+/*
+ * Every clone() copies the acceptor's page tables and every session's
+ * exit tears its copy down, so a table grown for a flood of 10,000
+ * sessions would make each later session dearer.  Shrink to a quarter
+ * full at most once the flood is gone (halving only at an eighth, so that
+ * a load that hovers does not rebuild it back and forth).
+ */
+int
+sst_shrink(void)
+{
+	size_t ncap = sst.cap;
+
+	if (sst.cap <= SST_MIN || sst.active * 8 > sst.cap)
+		return 0;
+	while (ncap > SST_MIN && sst.active * 4 <= ncap / 2)
+		ncap /= 2;
+	return sst_resize(ncap) == 0;
+}
+
+size_t
+sst_capacity(void)
+{
+	return sst.cap;
 }
 
 /* Linear-probing delete: shift later entries back into the hole. */

@@ -42,6 +42,10 @@ struct sst_session {
 void sst_reap(void);
 /* Room for one more session; 0, or -1 when out of memory. */
 int sst_reserve(void);
+/* A table far larger than the sessions in it made smaller: 1 if it was,
+ * 0 if not (nothing to gain, or out of memory: it stays as it was). */
+int sst_shrink(void);
+size_t sst_capacity(void);
 /*
  * A new session process, with all signals blocked across the clone (the
  * child must never run the acceptor's handlers; they stay blocked in it).

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -315,6 +316,10 @@ sup_collect(void)
 		adm_release(s->host);
 		sst_remove(s);
 	}
+	/* After a flood: every clone() copies the acceptor's page tables,
+	 * so the memory it no longer needs goes back to the kernel. */
+	if (sst_shrink())
+		(void)malloc_trim(0);
 }
 
 /* ---- admission and spawning ------------------------------------------------ */

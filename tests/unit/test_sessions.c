@@ -147,6 +147,33 @@ many(void **state)
 	assert_int_equal(sst_active(), 0);
 }
 
+/* A table grown for a crowd shrinks once it is gone, and only then;
+ * entries survive the rebuild. */
+static void
+shrinks(void **state)
+{
+	int got[3], sig;
+	size_t big;
+
+	(void)state;
+	for (int i = 0; i < 300; i++)
+		spawn(B_RECORD);
+	big = sst_capacity();
+	assert_true(big >= 600);
+	assert_int_equal(sst_shrink(), 0);	/* still full enough */
+	collect(290, got, &sig);
+	assert_int_equal(sst_active(), 10);
+	assert_int_equal(sst_shrink(), 1);
+	assert_true(sst_capacity() < big);
+	assert_true(sst_capacity() >= 4 * sst_active());
+	assert_int_equal(sst_shrink(), 0);	/* once is enough */
+	collect(10, got, &sig);			/* still found after it */
+	assert_int_equal(got[2], 10);
+	assert_int_equal(sst_active(), 0);
+	(void)sst_shrink();
+	assert_int_equal(sst_capacity(), 64);
+}
+
 /* Signals go through the pidfds: every waiting child ends by SIGTERM;
  * no descriptor is left behind. */
 static void
@@ -175,6 +202,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(records),
 		cmocka_unit_test(many),
+		cmocka_unit_test(shrinks),
 		cmocka_unit_test(signalled),
 	};
 
