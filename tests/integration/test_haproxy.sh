@@ -137,12 +137,21 @@ for n in a b; do
 	esac
 done
 
-# 2. Figures: 50 sessions through each backend, one after another.
+# 2. Figures: 50 sessions through each backend, one after another.  With
+# max_clients_per_host = 1 the next one starts once the daemon has seen
+# the last one end (its close line): a client that reconnects before the
+# session is reaped is refused, rightly.
 for n in a b; do
 	hp=$HA; [ $n = b ] && hp=$HB
+	log="$DIR/caseserv-$n.log"
+	base=$(count_log "$log" "close peer=127.0.0.2:")
 	t0=$(date +%s%N); good=0
 	for k in $(seq 1 50); do
 		[ "$(send 127.0.0.2 "$hp" "round $k")" = "ROUND $k" ] && good=$((good + 1))
+		i=0
+		while [ "$(count_log "$log" "close peer=127.0.0.2:")" -lt $((base + k)) ]; do
+			i=$((i + 1)); [ $i -ge 100 ] && break; sleep 0.02
+		done
 	done
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	echo "figures: $n: $good/50 sessions toggled through haproxy in $ms ms"
