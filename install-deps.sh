@@ -5,7 +5,7 @@
 set -e
 PKGS="build-essential autoconf automake pkg-config libconfig-dev libcap-ng-dev
 libseccomp-dev libcmocka-dev netcat-openbsd mandoc fail2ban
-systemd-container rsyslog iproute2 procps"
+systemd-container rsyslog iproute2 procps gcovr"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

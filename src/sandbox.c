@@ -46,6 +46,9 @@
 
 #include "log.h"
 #include "sandbox.h"
+#ifdef CASESERV_COVERAGE
+void __gcov_dump(void);		/* libgcov: write the counters now */
+#endif
 
 /* One allowed system call; arg < 0 means "any arguments". */
 struct sbx_call {
@@ -101,12 +104,29 @@ static const struct sbx_call ses_sanitizers[] = {
 };
 #endif
 
+#ifdef CASESERV_COVERAGE
+/* gcov's dump at _exit (src/coverage.c): open each .gcda read-write (made
+ * beforehand; mkdir if not), lock it, read, merge, rewrite through stdio.
+ * Coverage builds only, never shipped; reading a file stays forbidden. */
+#define COV_OPEN	(O_RDWR | O_CREAT)
+static const struct sbx_call ses_coverage[] = {
+	ARG_MASK("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC, COV_OPEN),
+	ARG_MASK("open", 1, O_ACCMODE | O_CREAT | O_TRUNC, COV_OPEN),
+	ANY("mkdir"), ANY("mkdirat"), ANY("fcntl"), ANY("fstat"),
+	ANY("newfstatat"), ANY("lseek"), ANY("brk"), ANY("mmap"),
+	ANY("munmap"), ANY("getpid"),
+};
+#endif
+
 static const struct sbx_group ses_policy[] = {
 	GROUP(ses_io, SCMP_ACT_ALLOW),
 	GROUP(ses_time, SCMP_ACT_ALLOW),
 	GROUP(ses_exit, SCMP_ACT_ALLOW),
 #ifdef CASESERV_SANITIZERS
 	GROUP(ses_sanitizers, SCMP_ACT_ALLOW),
+#endif
+#ifdef CASESERV_COVERAGE
+	GROUP(ses_coverage, SCMP_ACT_ALLOW),
 #endif
 };
 
@@ -226,6 +246,16 @@ static const struct sbx_call mst_sanitizers[] = {
 };
 #endif
 
+#ifdef CASESERV_COVERAGE
+/* gcov's dump at exit: the .gcda files opened read-write (and created
+ * where missing).  Coverage builds only. */
+static const struct sbx_call mst_coverage[] = {
+	ARG_MASK("openat", 2, RDONLY_MASK, COV_OPEN),
+	ARG_MASK("open", 1, RDONLY_MASK, COV_OPEN),
+	ANY("mkdir"), ANY("mkdirat"),
+};
+#endif
+
 static const struct sbx_group mst_policy[] = {
 	GROUP(mst_loop, SCMP_ACT_ALLOW),
 	GROUP(mst_proc, SCMP_ACT_ALLOW),
@@ -239,6 +269,9 @@ static const struct sbx_group mst_policy[] = {
 	GROUP(mst_session_setup, SCMP_ACT_ALLOW),
 #ifdef CASESERV_SANITIZERS
 	GROUP(mst_sanitizers, SCMP_ACT_ALLOW),
+#endif
+#ifdef CASESERV_COVERAGE
+	GROUP(mst_coverage, SCMP_ACT_ALLOW),
 #endif
 };
 
@@ -463,6 +496,9 @@ ses_sigsys(int sig, siginfo_t *info, void *uctx)
 	(void)uctx;
 	if (cb != NULL)
 		cb(info->si_syscall);
+#ifdef CASESERV_COVERAGE
+	__gcov_dump();		/* the counters, before dying of SIGSYS */
+#endif
 	syscall(SYS_getpgid, 0);
 	_exit(EX_SOFTWARE);
 }
