@@ -562,6 +562,51 @@ test_watchdog_pid_bad(void **state)
 	assert_int_equal(cst_echo_once(V6, d->port, "unwatched"), 0);
 }
 
+/*
+ * $LISTEN_FDS that cannot be for us: one warning naming the variable, and
+ * the daemon binds its own listeners as if it had not been set.
+ */
+static void
+start_with_listen_env(struct cst_daemon *d, const char *const *env,
+    const char *want)
+{
+	cst_must_init(d);
+	cst_must_conf(d, NULL);
+	cst_must_start(d, cst_binary(0), NULL, env, 2);
+	expect_line(d, want);
+	assert_int_equal(cst_log_count(d, "(socket activation"), 0);
+	assert_int_equal(cst_echo_once(V4, d->port, "bound ourselves"), 0);
+}
+
+static void
+test_listen_fds_bad(void **state)
+{
+	static const char *const env[] = { "LISTEN_FDS=two", "LISTEN_PID=1",
+	    NULL };
+
+	start_with_listen_env(*state, env, "socket activation: LISTEN_FDS=two: "
+	    "not a number 0..1024; ignored");
+}
+
+static void
+test_listen_pid_bad(void **state)
+{
+	static const char *const env[] = { "LISTEN_FDS=1", "LISTEN_PID=-3",
+	    NULL };
+
+	start_with_listen_env(*state, env, "socket activation: LISTEN_PID=-3: "
+	    "not a process id; LISTEN_FDS ignored");
+}
+
+static void
+test_listen_pid_missing(void **state)
+{
+	static const char *const env[] = { "LISTEN_FDS=1", NULL };
+
+	start_with_listen_env(*state, env, "socket activation: LISTEN_PID=: "
+	    "not a process id; LISTEN_FDS ignored");
+}
+
 /* ---- the sandbox ------------------------------------------------------------- */
 
 /*
@@ -624,6 +669,12 @@ main(void)
 		    cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_killed_unnamed, cst_setup,
 		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_fds_bad, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_pid_bad, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_pid_missing,
+		    cst_setup, cst_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
