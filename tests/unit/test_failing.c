@@ -46,6 +46,7 @@
 #include "admit.h"
 #include "conf.h"
 #include "daemon.h"
+#include "inetd.h"
 #include "listeners.h"
 #include "log.h"
 #include "privs.h"
@@ -209,7 +210,57 @@ SYSCALL(int, close_range, EINVAL, (unsigned lo, unsigned hi, int f),
     (lo, hi, f), (unsigned, unsigned, int))
 SYSCALL(int, setgroups, EPERM, (size_t n, const gid_t *g), (n, g),
     (size_t, const gid_t *))
-SYSCALL(int, setgid, EPERM, (gid_t g), (g), (gid_t))
+
+/* ---- a kernel that lies: for the privilege drop's own checks ------------- */
+
+enum { LIE_ROOT = 1, LIE_IDS = 2, LIE_GROUPS = 4 };
+static int lie;			/* set in a child only */
+
+/* LIE_ROOT: setgid(0) works again after the drop. */
+int
+setgid(gid_t g)
+{
+	static int (*real)(gid_t);
+
+	if (fault(CALLER, "setgid", EPERM))
+		return -1;
+	if ((lie & LIE_ROOT) && g == 0)
+		return 0;
+	if (real == NULL)
+		real = (int (*)(gid_t))next("setgid");
+	return real(g);
+}
+
+/* LIE_IDS: the saved uid is still 0. */
+int
+getresuid(uid_t *r, uid_t *e, uid_t *s)
+{
+	static int (*real)(uid_t *, uid_t *, uid_t *);
+	int rc;
+
+	if (real == NULL)
+		real = (int (*)(uid_t *, uid_t *, uid_t *))next("getresuid");
+	rc = real(r, e, s);
+	if (rc == 0 && (lie & LIE_IDS))
+		*s = 0;
+	return rc;
+}
+
+/* LIE_GROUPS: a supplementary group is left. */
+int
+getgroups(int n, gid_t *list)
+{
+	static int (*real)(int, gid_t *);
+
+	if (lie & LIE_GROUPS)
+		return 1;
+	if (real == NULL)
+		real = (int (*)(int, gid_t *))next("getgroups");
+	return real(n, list);
+}
+
+SYSCALL(int, setsid, EPERM, (void), (), (void))
+SYSCALL(int, chdir, EACCES, (const char *p), (p), (const char *))
 SYSCALL(int, memfd_create, EMFILE, (const char *n, unsigned f), (n, f),
     (const char *, unsigned))
 
@@ -704,6 +755,19 @@ selftest(void)
 	return strncmp(err, "sandbox: ", 9) == 0 ? RUN_HANDLED : RUN_BAD;
 }
 
+static int
+enter_master(void)
+{
+	sbx_enter_master();
+	return RUN_OK;
+}
+
+static int
+enter_session(void)
+{
+	return sbx_enter_session(NULL) == 0 ? RUN_OK : RUN_HANDLED;
+}
+
 static void
 test_master_setup(void **state)
 {
@@ -714,6 +778,8 @@ test_master_setup(void **state)
 	sweep("sup_init", supervisor_init, fatal);
 	sbx_init();	/* built once, as start-up does before -t's test */
 	sweep("sbx_selftest", selftest, NULL);
+	sweep("sbx_enter_master", enter_master, fatal);
+	sweep("sbx_enter_session", enter_session, NULL);
 	if (geteuid() != 0) {
 		print_message("prv_check_read: only as root\n");
 		return;
@@ -796,6 +862,186 @@ test_admit(void **state)
 	sweep("adm_admit", admit_hosts, NULL);
 }
 
+/* ---- -i ------------------------------------------------------------------------ */
+
+static struct cfg icfg;
+
+/*
+ * caseserv -i on a socketpair whose client has sent its bytes and shut
+ * its end: 0 once served, 70 or 71 when a step failed (the session's
+ * lock-down, or the monitor's own set-up, fatal).
+ */
+static int
+inetd(void)
+{
+	int sp[2], r;
+	long at = disarm();
+
+	if (syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sp) == -1 ||
+	    write(sp[1], "hi", 2) != 2 || shutdown(sp[1], SHUT_WR) == -1 ||
+	    dup2(sp[0], 0) == -1 || dup2(sp[0], 1) == -1)
+		return RUN_BAD;
+	close(sp[0]);
+	rearm(at);
+	r = ind_run(&icfg);
+	if (r == EX_OK)
+		return RUN_OK;
+	return r == EX_SOFTWARE || r == EX_OSERR ? RUN_HANDLED : RUN_BAD;
+}
+
+static void
+test_inetd(void **state)
+{
+	static const int fatal[] = { EX_OSERR, 0 };
+	char err[CFG_ERRLEN], file[CST_PATH];
+
+	(void)state;
+	snprintf(file, sizeof(file), "%s/inetd.conf", dir);
+	write_text(file, "user = \"nobody\";\nidle_timeout = 5;\n"
+	    "shutdown_timeout = 1;\n");
+	assert_int_equal(cfg_load(file, &icfg, err, sizeof(err)), 0);
+	unlink(file);
+	sweep("ind_run", inetd, fatal);
+	cfg_free(&icfg);
+}
+
+/* ---- detaching ---------------------------------------------------------------- */
+
+/*
+ * dmn_detach, then ready: the process that called it exits 0 once the
+ * daemon is ready, or with the daemon's status when it failed first
+ * (71); the daemon carries on.
+ */
+static int
+detach(void)
+{
+	dmn_detach();
+	dmn_ready(0);
+	return RUN_OK;
+}
+
+/* Descriptors 0-2 closed at start: reopened on /dev/null, or exit 71. */
+static int
+clean_fds(void)
+{
+	long at = disarm();
+
+	close(1);
+	rearm(at);
+	dmn_clean_fds(0);
+	return syscall(SYS_fcntl, 1, F_GETFD) != -1 ? RUN_OK : RUN_BAD;
+}
+
+/* Run fn in a child; its exit status, its stderr into out. */
+static int
+run_child(void (*fn)(void), char *out, size_t len)
+{
+	int p[2], status;
+	ssize_t n;
+	size_t got = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	assert_true((pid = fork()) != -1);
+	if (pid == 0) {
+		dup2(p[1], 2);
+		close(p[0]);
+		fn();
+		_exit(0);
+	}
+	close(p[1]);
+	while (got + 1 < len && (n = read(p[0], out + got, len - got - 1)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void
+killed_before_ready(void)
+{
+	dmn_detach();
+	raise(SIGKILL);		/* the daemon, before it is ready */
+}
+
+static void
+test_detach(void **state)
+{
+	static const int fatal[] = { EX_OSERR, 0 };
+	char out[512];
+	int status;
+
+	(void)state;
+	sweep("dmn_detach", detach, fatal);
+	sweep("dmn_clean_fds", clean_fds, fatal);
+	/* A daemon killed before it is ready: the one line, exit 71. */
+	status = run_child(killed_before_ready, out, sizeof(out));
+	print_message("%s", out);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), EX_OSERR);
+	assert_non_null(strstr(out, "start-up: daemon pid "));
+	assert_non_null(strstr(out, " killed by signal 9 (Killed)\n"));
+}
+
+/* ---- the privilege drop's checks ---------------------------------------------- */
+
+static int lie_now;
+
+static void
+drop_lied_to(void)
+{
+	struct prv_ids who;
+	struct cfg c;
+
+	memset(&c, 0, sizeof(c));
+	c.user = (char *)(uintptr_t)"nobody";
+	log_init(1, 0, -1);
+	prv_lookup(&c, &who);
+	lie = lie_now;
+	prv_drop(&who, 0);
+}
+
+/*
+ * The drop is trusted only once the kernel says root cannot come back:
+ * were setgid(0) to work, the saved uid still 0, or a group left, the
+ * start fails with exit 71 and says which.
+ */
+static void
+test_drop_checks(void **state)
+{
+	static const struct {
+		int		 lie;
+		const char	*line;
+	} cases[] = {
+		{ LIE_ROOT, "privileges: root can be regained after the drop\n" },
+		{ LIE_IDS, "privileges: ids are not 65534/65534 after the drop\n" },
+		{ LIE_GROUPS, "privileges: supplementary groups left after the "
+		  "drop\n" },
+		{ 0, NULL },
+	};
+	char out[512];
+	int status;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("only as root: the drop needs it\n");
+		skip();
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		lie_now = cases[i].lie;
+		status = run_child(drop_lied_to, out, sizeof(out));
+		print_message("lie %d: %s", cases[i].lie, out);
+		assert_true(WIFEXITED(status));
+		if (cases[i].line == NULL) {
+			assert_int_equal(WEXITSTATUS(status), 0);
+			continue;
+		}
+		assert_int_equal(WEXITSTATUS(status), EX_OSERR);
+		assert_non_null(strstr(out, cases[i].line));
+	}
+}
+
 /* ---- the process title ------------------------------------------------------ */
 
 static char **main_argv;
@@ -841,7 +1087,16 @@ test_sandbox_build(void **state)
 {
 	static const int fatal[] = { EX_OSERR, 0 };
 
+	int status;
+	pid_t pid;
+
 	(void)state;
+	/* Nothing built yet: entering a filter is refused, not a crash. */
+	assert_true((pid = fork()) != -1);
+	if (pid == 0)
+		_exit(sbx_enter_session(NULL) == -1 && errno == EINVAL ? 0 : 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
 	sweep("sbx_init", build_filters, fatal);
 }
 
@@ -892,6 +1147,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_master_setup),
 		cmocka_unit_test(test_session),
 		cmocka_unit_test(test_admit),
+		cmocka_unit_test(test_inetd),
+		cmocka_unit_test(test_detach),
+		cmocka_unit_test(test_drop_checks),
 		cmocka_unit_test(test_proctitle),
 	};
 
