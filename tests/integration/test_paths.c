@@ -327,6 +327,38 @@ test_drain_on_shutdown(void **state)
 	free(got);
 }
 
+/*
+ * The client resets the connection (SO_LINGER 0) while its session waits
+ * for input: the session's read fails, and the line says reason=reset.
+ */
+static void
+test_client_reset(void **state)
+{
+	struct cst_daemon *d = *state;
+	struct linger lg = { 1, 0 };
+	char line[1024], needle[96];
+	int fd, port;
+	pid_t pid;
+
+	cst_must_start_default(d, NULL);
+	fd = cst_must_connect(V4, d->port);
+	cst_roundtrip(fd, "then gone");
+	peer_line(d, "open", V4, fd, line, sizeof(line));
+	pid = (pid_t)cst_field_num(line, "pid");
+	/* Waiting in its poll for more, not still writing the echo. */
+	assert_int_equal(cst_wait_state(pid, "S", CST_WAIT_MS), 0);
+	port = cst_local_port(fd);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg,
+	    sizeof(lg)), 0);
+	close(fd);
+	snprintf(needle, sizeof(needle), "close peer=127.0.0.1:%d ", port);
+	assert_int_equal(cst_log_line(d, needle, 1, line, sizeof(line),
+	    CST_WAIT_MS), 0);
+	print_message("%s\n", line);
+	assert_non_null(strstr(line, " in=9 out=9 "));
+	assert_non_null(strstr(line, " reason=reset"));
+}
+
 /* ---- reload and listeners ----------------------------------------------------- */
 
 /*
@@ -651,6 +683,8 @@ main(void)
 		    cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_drain_on_shutdown,
 		    cst_setup, cst_teardown),
+		cmocka_unit_test_setup_teardown(test_client_reset, cst_setup,
+		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_reload_removes_listener,
 		    cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_reload_fails_midway,

@@ -56,7 +56,9 @@
 #define MAX_SAMPLES	100000
 #define MAX_WORKERS	64
 #define RSS_SLACK_KB	256	/* allocator noise, not a leak */
-#define FD_SLACK	1	/* the listener only one variant has */
+/* The listener only one variant has, and a connection being accepted
+ * when the sample is taken: a leak grows by one per session, not by 2. */
+#define FD_SLACK	2
 
 enum kind { K_SHORT, K_LONG, K_SLOW, K_BULK, K_RESET, K_N };
 
@@ -787,7 +789,7 @@ main(void)
 	fails += check("RSS flat (last quarter <= first + 256 kB)",
 	    quarter_max(smp, nsmp, 1, 0) <=
 	    quarter_max(smp, nsmp, 0, 0) + RSS_SLACK_KB);
-	fails += check("descriptors flat (last quarter <= first)",
+	fails += check("descriptors flat (last quarter <= first + 2)",
 	    quarter_max(smp, nsmp, 1, 1) <=
 	    quarter_max(smp, nsmp, 0, 1) + FD_SLACK);
 	snprintf(buf, sizeof(buf), "every open has its close/killed (%ld left)",

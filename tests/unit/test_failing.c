@@ -25,6 +25,7 @@
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
@@ -43,6 +44,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "admit.h"
 #include "conf.h"
 #include "daemon.h"
@@ -371,6 +373,8 @@ rearm(long at)
 	flt->at = at;
 }
 
+static int run_child(void (*)(void), char *, size_t);
+
 /* What a run ended in, as the child reports it (its exit status). */
 enum { RUN_OK = 0, RUN_HANDLED = 1, RUN_BAD = 2 };
 
@@ -690,6 +694,85 @@ notify_socket(void)
 	return dmn_notify_enabled() ? RUN_OK : RUN_HANDLED;
 }
 
+/* In a child: the environment set, dmn_notify_init; the watchdog's usec. */
+static uint64_t
+watchdog_with(const char *usec, const char *pid)
+{
+	uint64_t v = (uint64_t)-1;
+	int p[2], status;
+	pid_t child;
+
+	assert_int_equal(pipe(p), 0);
+	assert_true((child = fork()) != -1);
+	if (child == 0) {
+		setenv("NOTIFY_SOCKET", "@caseserv-test-notify", 1);
+		if (usec != NULL)
+			setenv("WATCHDOG_USEC", usec, 1);
+		if (pid != NULL)
+			setenv("WATCHDOG_PID", pid, 1);
+		dmn_notify_init();
+		v = dmn_notify_enabled() ? dmn_watchdog_usec() : (uint64_t)-2;
+		_exit(write(p[1], &v, sizeof(v)) == sizeof(v) ? 0 : 1);
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &v, sizeof(v)), sizeof(v));
+	close(p[0]);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	return v;
+}
+
+/* What $WATCHDOG_USEC and $WATCHDOG_PID systemd would write, and not. */
+static void
+test_watchdog_env(void **state)
+{
+	char far[32], other[32];
+
+	(void)state;
+	/* The variables name another process (ours is the child's parent,
+	 * or the highest pid there can be): not for us, no watchdog.  Our
+	 * own pid is test_notify's, with the daemon. */
+	snprintf(other, sizeof(other), "%ld", (long)getpid());
+	snprintf(far, sizeof(far), "%d", INT_MAX);
+	assert_int_equal(watchdog_with(NULL, NULL), 0);
+	assert_int_equal(watchdog_with("", NULL), 0);
+	assert_int_equal(watchdog_with("2000000", NULL), 2000000);
+	assert_int_equal(watchdog_with("2000000", ""), 2000000);
+	assert_int_equal(watchdog_with("2000000", other), 0);
+	assert_int_equal(watchdog_with("2000000", far), 0);
+	/* Not what systemd writes: ignored, with a warning. */
+	assert_int_equal(watchdog_with("0", NULL), 0);
+	assert_int_equal(watchdog_with("-5", NULL), 0);
+	assert_int_equal(watchdog_with("12x", NULL), 0);
+	assert_int_equal(watchdog_with("18446744073709551615", NULL), 0);
+	assert_int_equal(watchdog_with("99999999999999999999", NULL), 0);
+	assert_int_equal(watchdog_with("2000000", "0"), 0);
+	assert_int_equal(watchdog_with("2000000", "2147483648"), 0);
+	assert_int_equal(watchdog_with("2000000", "x1"), 0);
+}
+
+/* The pidfile's path: too long, or not a regular file (a FIFO). */
+static void
+test_pidfile_paths(void **state)
+{
+	char err[8192], fifo[128], want[256], *longpath = malloc(5000);
+
+	(void)state;
+	assert_non_null(longpath);
+	memset(longpath, 'p', 4999);
+	longpath[0] = '/';
+	longpath[4999] = '\0';
+	assert_int_equal(dmn_pidfile_open(longpath, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ": File name too long"));
+	assert_int_equal(strncmp(err, "pidfile: /ppp", 13), 0);
+	free(longpath);
+	snprintf(fifo, sizeof(fifo), "%s/fifo.pid", dir);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_int_equal(dmn_pidfile_open(fifo, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "pidfile: %s: not a regular file", fifo);
+	assert_string_equal(err, want);
+	unlink(fifo);
+}
+
 static void
 test_daemon(void **state)
 {
@@ -860,6 +943,68 @@ test_admit(void **state)
 {
 	(void)state;
 	sweep("adm_admit", admit_hosts, NULL);
+}
+
+/* ---- socket activation ---------------------------------------------------------- */
+
+/*
+ * Three listening sockets handed over as a service manager hands them
+ * (descriptors 3, 4, 5, $LISTEN_PID our own), with fewer names than
+ * sockets: all three adopted, the missing name empty.  Then variables
+ * meant for nobody: nothing adopted.
+ */
+static void
+activated(void)
+{
+	struct lsn_set set = { NULL, 0, 0 };
+	char pid[32];
+
+	for (int fd = 3; fd <= 5; fd++) {
+		struct sockaddr_in sin = { .sin_family = AF_INET };
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (s == -1 || bind(s, (struct sockaddr *)&sin, sizeof(sin)) ||
+		    listen(s, 4) || (s != fd && (dup2(s, fd) != fd || close(s))))
+			_exit(10);
+	}
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	setenv("LISTEN_FDS", "3", 1);
+	setenv("LISTEN_PID", pid, 1);
+	setenv("LISTEN_FDNAMES", "first:second", 1);
+	if (act_take() != 3 || getenv("LISTEN_FDS") != NULL)
+		_exit(11);
+	if (act_listeners(&set) != 3 || set.n != 3 || !set.inherited)
+		_exit(12);
+	setenv("LISTEN_FDS", "", 1);
+	if (act_take() != 0)
+		_exit(13);
+	setenv("LISTEN_FDS", "1025", 1);	/* more than any unit hands */
+	setenv("LISTEN_PID", pid, 1);
+	if (act_take() != 0)
+		_exit(14);
+	setenv("LISTEN_FDS", "2", 1);
+	setenv("LISTEN_PID", "1", 1);		/* another process's */
+	if (act_take() != 0)
+		_exit(15);
+}
+
+static void
+test_activation(void **state)
+{
+	char out[2048];
+	int status;
+
+	(void)state;
+	status = run_child(activated, out, sizeof(out));
+	print_message("%s", out);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "(socket activation: first)\n"));
+	assert_non_null(strstr(out, "(socket activation: second)\n"));
+	assert_non_null(strstr(out, "(socket activation)\n"));
+	assert_non_null(strstr(out, "listen: setting not used: 3 sockets from "
+	    "the service manager\n"));
 }
 
 /* ---- -i ------------------------------------------------------------------------ */
@@ -1142,6 +1287,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_conf_load),
 		cmocka_unit_test(test_listeners),
 		cmocka_unit_test(test_daemon),
+		cmocka_unit_test(test_watchdog_env),
+		cmocka_unit_test(test_pidfile_paths),
+		cmocka_unit_test(test_activation),
 		/* Before test_master_setup, which builds them for good. */
 		cmocka_unit_test(test_sandbox_build),
 		cmocka_unit_test(test_master_setup),
