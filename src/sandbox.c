@@ -105,9 +105,10 @@ static const struct sbx_call ses_sanitizers[] = {
 #endif
 
 #ifdef CASESERV_COVERAGE
-/* gcov's dump at _exit (src/coverage.c): open each .gcda read-write (made
- * beforehand; mkdir if not), lock it, read, merge, rewrite through stdio.
- * Coverage builds only, never shipped; reading a file stays forbidden. */
+/* gcov's dump at _exit (tests/coverage/exit_dump.c): open each .gcda
+ * read-write (made beforehand; mkdir if not), lock it, read, merge,
+ * rewrite through stdio.  Coverage builds only, never shipped; opening a
+ * file to read stays forbidden. */
 #define COV_OPEN	(O_RDWR | O_CREAT)
 static const struct sbx_call ses_coverage[] = {
 	ARG_MASK("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC, COV_OPEN),
