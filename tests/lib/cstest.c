@@ -398,7 +398,7 @@ cst_must_start_argv(struct cst_daemon *d, const char *const *argv,
 	int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
 	assert_true(fd != -1);
-	d->pid = spawn(argv, env, fd, fd, d->run_uid, d->run_gid);
+	d->pid = spawn(argv, env, fd, fd, d);
 	close(fd);
 	if (cst_log_wait_n(d, "listening on ", nlisten, CST_WAIT_MS) == 0)
 		return;

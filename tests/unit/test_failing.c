@@ -55,7 +55,7 @@
 #include "proctitle.h"
 #include "sandbox.h"
 #include "session.h"
-#include "supervisor.h"
+#include "parent.h"
 
 #define MAX_CALLS	20000	/* a sweep that never ends is a failure */
 #define CST_PATH	128
@@ -268,6 +268,31 @@ SYSCALL(int, chdir, EACCES, (const char *p), (p), (const char *))
 SYSCALL(int, memfd_create, EMFILE, (const char *n, unsigned f), (n, f),
     (const char *, unsigned))
 
+/*
+ * syscall(): only the calls the daemon makes through it (clone with a
+ * pidfd, Landlock, pidfd signals); this program's own raw calls pass.
+ */
+long
+syscall(long nr, ...)
+{
+	static long (*real)(long, ...);
+	long a[6];
+	va_list ap;
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if ((nr == SYS_clone || nr == SYS_landlock_create_ruleset ||
+	    nr == SYS_landlock_add_rule || nr == SYS_landlock_restrict_self ||
+	    nr == SYS_pidfd_send_signal) &&
+	    fault(CALLER, "syscall", nr == SYS_clone ? EAGAIN : ENOMEM))
+		return -1;
+	if (real == NULL)
+		real = (long (*)(long, ...))next("syscall");
+	return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
 /* The variadic ones: their last argument read as what the callers pass. */
 int
 fcntl(int fd, int cmd, ...)
@@ -416,6 +441,10 @@ sweep(const char *what, int (*fn)(void), const int *fatal)
 			_exit(code);
 		}
 		assert_int_equal(waitpid(pid, &status, 0), pid);
+		/* Its orphans (an acceptor whose main failed) are ours as the
+		 * subreaper: gone before the next run counts calls again. */
+		while (waitpid(-1, NULL, 0) > 0)
+			continue;
 		if (WIFSIGNALED(status))
 			fail_msg("%s: call %ld (%s) failing: killed by signal %d",
 			    what, k, flt->what, WTERMSIG(status));
@@ -601,22 +630,29 @@ adopt(void)
 	return set.n == 1 && set.v[0].fd == fd ? RUN_OK : RUN_BAD;
 }
 
-static void
-test_listeners(void **state)
+/* A port the kernel found free on 127.0.0.1 (and, most likely, ::1). */
+static int
+free_port(void)
 {
-	char err[CFG_ERRLEN], file[CST_PATH], text[256];
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sin);
-	int s, port;
+	int s;
 
-	(void)state;
-	/* A port the kernel found free on 127.0.0.1 (and, most likely, ::1). */
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_true((s = socket(AF_INET, SOCK_STREAM, 0)) != -1);
 	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	assert_int_equal(getsockname(s, (struct sockaddr *)&sin, &sl), 0);
 	close(s);
-	port = ntohs(sin.sin_port);
+	return ntohs(sin.sin_port);
+}
+
+static void
+test_listeners(void **state)
+{
+	char err[CFG_ERRLEN], file[CST_PATH], text[256];
+	int port = free_port();
+
+	(void)state;
 	snprintf(file, sizeof(file), "%s/listen.conf", dir);
 	snprintf(text, sizeof(text), "listen = ( { host = \"localhost\"; "
 	    "port = %d; } );\n", port);
@@ -648,7 +684,7 @@ pidfile_life(void)
 	long at;
 
 	snprintf(want, sizeof(want), "pidfile: %s: ", pidpath);
-	if (dmn_pidfile_open(pidpath, err, sizeof(err)) == -1)
+	if (dmn_pidfile_open(pidpath, getuid(), err, sizeof(err)) == -1)
 		return strncmp(err, want, strlen(want)) == 0 && nfds() == fds ?
 		    RUN_HANDLED : RUN_BAD;
 	dmn_pidfile_chown(getuid(), getgid());
@@ -680,7 +716,7 @@ pidfile_held(void)
 
 	snprintf(want, sizeof(want), "pidfile: %s: already running as pid %ld",
 	    pidpath, (long)getppid());
-	if (dmn_pidfile_open(pidpath, err, sizeof(err)) == 0)
+	if (dmn_pidfile_open(pidpath, getuid(), err, sizeof(err)) == 0)
 		return RUN_BAD;
 	if (strcmp(err, want) == 0)
 		return RUN_OK;
@@ -763,13 +799,13 @@ test_pidfile_paths(void **state)
 	memset(longpath, 'p', 4999);
 	longpath[0] = '/';
 	longpath[4999] = '\0';
-	assert_int_equal(dmn_pidfile_open(longpath, err, sizeof(err)), -1);
+	assert_int_equal(dmn_pidfile_open(longpath, getuid(), err, sizeof(err)), -1);
 	assert_non_null(strstr(err, ": File name too long"));
 	assert_int_equal(strncmp(err, "pidfile: /ppp", 13), 0);
 	free(longpath);
 	snprintf(fifo, sizeof(fifo), "%s/fifo.pid", dir);
 	assert_int_equal(mkfifo(fifo, 0644), 0);
-	assert_int_equal(dmn_pidfile_open(fifo, err, sizeof(err)), -1);
+	assert_int_equal(dmn_pidfile_open(fifo, getuid(), err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "pidfile: %s: not a regular file", fifo);
 	assert_string_equal(err, want);
 	unlink(fifo);
@@ -785,7 +821,7 @@ test_daemon(void **state)
 	snprintf(pidpath, sizeof(pidpath), "%s/caseserv.pid", dir);
 	sweep("pidfile", pidfile_life, NULL);
 	/* Held by this process, with our pid in it (as a running one's). */
-	assert_int_equal(dmn_pidfile_open(pidpath, err, sizeof(err)), 0);
+	assert_int_equal(dmn_pidfile_open(pidpath, getuid(), err, sizeof(err)), 0);
 	assert_int_equal(dmn_pidfile_write(err, sizeof(err)), 0);
 	sweep("pidfile held", pidfile_held, NULL);
 	/* Held, but not written yet: the lock names the holder. */
@@ -799,12 +835,12 @@ test_daemon(void **state)
 	unsetenv("NOTIFY_SOCKET");
 }
 
-/* ---- the master's set-up ---------------------------------------------------- */
+/* ---- main's and the acceptor's set-up ---------------------------------------- */
 
 static int
-supervisor_init(void)
+handlers(void)
 {
-	sup_init();
+	par_init();
 	return RUN_OK;
 }
 
@@ -841,9 +877,9 @@ selftest(void)
 }
 
 static int
-enter_master(void)
+enter_main(void)
 {
-	sbx_enter_master();
+	sbx_enter_main();
 	return RUN_OK;
 }
 
@@ -853,17 +889,48 @@ enter_session(void)
 	return sbx_enter_session(NULL) == 0 ? RUN_OK : RUN_HANDLED;
 }
 
+static struct cfg acfg;
+
+/*
+ * Start-up from the handlers on, as main() runs it with the sockets bound:
+ * the acceptor forked and configured (its own lock-down: descriptors,
+ * handlers, limits, capabilities, Landlock, its filter), main's Landlock
+ * and filter, the acceptor's MSG_APPLIED; then SIGTERM and a clean stop.
+ * A failing step in main is fatal (71); in the acceptor before it is
+ * ready, main says so and exits 71; after, main's loop returns 70.
+ */
+static int
+start_stop(void)
+{
+	struct lsn_set set = { NULL, 0, 0 };
+	char err[512] = "";
+	int status;
+	long at = disarm();
+
+	if (lsn_reconcile(&set, &acfg, err, sizeof(err), &status) == -1 ||
+	    syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return RUN_BAD;		/* bound, and prv_drop's last step */
+	rearm(at);
+	par_init();
+	par_start(&acfg, &set, 1);
+	par_restrict(&acfg);
+	sbx_enter_main();
+	par_wait_ready();
+	raise(SIGTERM);
+	return par_run(&acfg, &set) == EX_OK ? RUN_OK : RUN_HANDLED;
+}
+
 static void
-test_master_setup(void **state)
+test_main_setup(void **state)
 {
 	static const int fatal[] = { EX_OSERR, 0 };
 	struct cfg c;
 
 	(void)state;
-	sweep("sup_init", supervisor_init, fatal);
+	sweep("par_init", handlers, fatal);
 	sbx_init();	/* built once, as start-up does before -t's test */
 	sweep("sbx_selftest", selftest, NULL);
-	sweep("sbx_enter_master", enter_master, fatal);
+	sweep("sbx_enter_main", enter_main, fatal);
 	sweep("sbx_enter_session", enter_session, NULL);
 	if (geteuid() != 0) {
 		print_message("prv_check_read: only as root\n");
@@ -873,6 +940,24 @@ test_master_setup(void **state)
 	c.user = (char *)(uintptr_t)"nobody";
 	prv_lookup(&c, &ids);
 	sweep("prv_check_read", check_read, NULL);
+}
+
+static void
+test_acceptor(void **state)
+{
+	static const int fatal[] = { EX_OSERR, 0 };
+	char err[CFG_ERRLEN], file[CST_PATH], text[256];
+
+	(void)state;
+	snprintf(file, sizeof(file), "%s/acceptor.conf", dir);
+	snprintf(text, sizeof(text), "listen = ( { host = \"127.0.0.1\"; "
+	    "port = %d; } );\nshutdown_timeout = 1;\n", free_port());
+	write_text(file, text);
+	assert_int_equal(cfg_load(file, &acfg, err, sizeof(err)), 0);
+	sbx_init();
+	sweep("par_start, the acceptor, stop", start_stop, fatal);
+	cfg_free(&acfg);
+	unlink(file);
 }
 
 /* ---- a session's lock-down -------------------------------------------------- */
@@ -886,14 +971,14 @@ test_master_setup(void **state)
 static int
 session(void)
 {
-	struct ses_params p = { .idle_timeout = 5, .master = getppid(),
+	struct ses_params p = { .idle_timeout = 5, .parent = getppid(),
 	    .title = "session test" };
 	struct ses_conn c;
 	int sp[2], rp[2];
 	long at = disarm();
 
 	if (syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sp) == -1 ||
-	    syscall(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, rp) == -1 ||
+	    syscall(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET, 0, rp) == -1 ||
 	    write(sp[1], "hello", 5) != 5 || shutdown(sp[1], SHUT_WR) == -1)
 		return RUN_BAD;
 	rearm(at);
@@ -959,6 +1044,7 @@ static void
 activated(void)
 {
 	struct lsn_set set = { NULL, 0, 0 };
+	struct cfg none;
 	char pid[32];
 
 	for (int fd = 3; fd <= 5; fd++) {
@@ -976,7 +1062,8 @@ activated(void)
 	setenv("LISTEN_FDNAMES", "first:second", 1);
 	if (act_take() != 3 || getenv("LISTEN_FDS") != NULL)
 		_exit(11);
-	if (act_listeners(&set) != 3 || set.n != 3 || !set.inherited)
+	memset(&none, 0, sizeof(none));
+	if (act_listeners(&set, &none) != 3 || set.n != 3 || !set.inherited)
 		_exit(12);
 	setenv("LISTEN_FDS", "", 1);
 	if (act_take() != 0)
@@ -1258,7 +1345,8 @@ setup(void **state)
 	self_base = info.dli_fbase;
 	flt = mmap(NULL, sizeof(*flt), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (flt == MAP_FAILED || mkdtemp(dir) == NULL)
+	if (flt == MAP_FAILED || mkdtemp(dir) == NULL ||
+	    syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		return -1;
 	chmod(dir, 0755);	/* the run user's check reads in here */
 	snprintf(path, sizeof(path), "%s/caseserv.conf", dir);
@@ -1292,9 +1380,10 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_watchdog_env),
 		cmocka_unit_test(test_pidfile_paths),
 		cmocka_unit_test(test_activation),
-		/* Before test_master_setup, which builds them for good. */
+		/* Before test_main_setup, which builds them for good. */
 		cmocka_unit_test(test_sandbox_build),
-		cmocka_unit_test(test_master_setup),
+		cmocka_unit_test(test_main_setup),
+		cmocka_unit_test(test_acceptor),
 		cmocka_unit_test(test_session),
 		cmocka_unit_test(test_admit),
 		cmocka_unit_test(test_inetd),
