@@ -245,7 +245,7 @@ test_names_release(void **state)
 {
 	static const char *const want[ADM_NVERDICTS] = {
 		"ok", "acl", "max_clients", "max_clients_per_host", "rate",
-		"rate_per_host", "no_memory",
+		"rate_per_host", "untrusted_proxy", "no_memory",
 	};
 	struct adm_host h;
 

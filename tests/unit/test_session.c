@@ -84,7 +84,7 @@ test_reason_names(void **state)
 {
 	static const char *const want[SES_NREASONS] = {
 		"ok", "eof", "idle_timeout", "session_timeout", "byte_limit",
-		"reset", "shutdown", "error", "sandbox",
+		"reset", "shutdown", "error", "sandbox", "proxy_error",
 	};
 
 	(void)state;
