@@ -4,10 +4,10 @@
  * Where the fault cannot be made for real, the fault shim (tests/fault,
  * LD_PRELOAD) or the test-hook build (tests/caseserv-test) makes it.
  *
- *  - fork() failing: the connection is refused (reason=fork_failed),
- *    counted in the stats line;
- *  - the reap ring overflowing: many sessions end while the master is
- *    stopped; every one still gets its close line;
+ *  - the acceptor's clone() of a session failing: the connection is
+ *    refused (reason=fork_failed), counted in the stats line;
+ *  - the acceptor's reap ring overflowing: many sessions end while the
+ *    acceptor is stopped; every one still gets its close line;
  *  - SIGTERM while a client's bytes are still queued: all echoed, then
  *    reason=shutdown;
  *  - a reload that removes a listener, and one that fails part-way;
@@ -39,7 +39,7 @@
 #define V4	"127.0.0.1"
 #define V6	"::1"
 
-/* "caseserv[PID]: text\n": one whole line of the master's log. */
+/* "caseserv[PID]: text\n": one whole line of main's log. */
 static void
 expect_line(struct cst_daemon *d, const char *text)
 {
@@ -53,7 +53,7 @@ expect_line(struct cst_daemon *d, const char *text)
 	}
 }
 
-/* As expect_line, for the master that was d->pid before it exited. */
+/* As expect_line, for the main that was d->pid before it exited. */
 static pid_t last_pid;
 
 static void
@@ -129,17 +129,18 @@ other_port(struct cst_daemon *d)
 /* ---- fork failure ----------------------------------------------------------- */
 
 /*
- * fork() fails for the daemon (the shim, from the first call on): start-up
- * warns that it could not check what the run user can read, and each
- * connection is refused, not served, not lost: refused ... reason=
- * fork_failed, and fork_failed=N in the stats.
+ * fork() fails for the daemon (the shim, from the first call on), and so
+ * does every clone() after the acceptor's: start-up warns that it could
+ * not check what the run user can read, and each connection is refused,
+ * not served, not lost: refused ... reason=fork_failed, and
+ * fork_failed=N in the stats.
  */
 static void
 test_fork_failed(void **state)
 {
 	struct cst_daemon *d = *state;
 	char preload[CST_PATHLEN + 16], line[1024], needle[96];
-	const char *env[] = { preload, "CASESERV_FAULT=fork",
+	const char *env[] = { preload, "CASESERV_FAULT=fork,clone@2",
 	    "ASAN_OPTIONS=verify_asan_link_order=0", NULL };
 	int fd, i;
 
@@ -173,10 +174,10 @@ test_fork_failed(void **state)
 #define NRING	16	/* the test build's ring holds 4 */
 
 /*
- * The master is stopped while NRING sessions end; once it runs again, the
- * SIGCHLD handler finds more exits than its ring holds.  No session may
- * be lost: each has its close line, with its own pid and byte count, and
- * no zombie is left.
+ * The acceptor (which reaps the sessions; sessions.c's ring) is stopped
+ * while NRING sessions end; once it runs again, the SIGCHLD handler finds
+ * more exits than its ring holds.  No session may be lost: each has its
+ * close line, with its own pid and byte count, and no zombie is left.
  */
 static void
 test_reap_ring_overflow(void **state)
@@ -185,10 +186,12 @@ test_reap_ring_overflow(void **state)
 	int fds[NRING], i, zombies;
 	pid_t pids[NRING];
 	char line[1024], msg[64];
+	pid_t acc;
 
 	cst_must_init(d);
 	cst_must_conf(d, NULL);
 	cst_must_start(d, cst_binary(1), NULL, NULL, 2);
+	acc = cst_must_acceptor(d);
 	for (i = 0; i < NRING; i++) {
 		fds[i] = cst_must_connect(i % 2 ? V6 : V4, d->port);
 		/* A different length each: the close lines tell them apart. */
@@ -198,8 +201,8 @@ test_reap_ring_overflow(void **state)
 		pids[i] = (pid_t)cst_field_num(line, "pid");
 		assert_true(pids[i] > 0);
 	}
-	assert_int_equal(cst_signal(d, SIGSTOP), 0);
-	assert_int_equal(cst_wait_state(d->pid, "T", CST_WAIT_MS), 0);
+	assert_int_equal(kill(acc, SIGSTOP), 0);
+	assert_int_equal(cst_wait_state(acc, "T", CST_WAIT_MS), 0);
 	for (i = 0; i < NRING; i++) {
 		char buf[64];
 		int how = -1;
@@ -209,11 +212,11 @@ test_reap_ring_overflow(void **state)
 		    CST_WAIT_MS, &how), 0);
 		assert_int_equal(how, 0);
 	}
-	/* All have exited, none reaped: the master is still stopped. */
+	/* All have exited, none reaped: the acceptor is still stopped. */
 	for (i = 0; i < NRING; i++)
 		assert_int_equal(cst_wait_state(pids[i], "Z", CST_WAIT_MS), 0);
 	assert_int_equal(cst_log_count(d, "close peer="), 0);
-	assert_int_equal(cst_signal(d, SIGCONT), 0);
+	assert_int_equal(kill(acc, SIGCONT), 0);
 	assert_int_equal(cst_log_wait_n(d, "close peer=", NRING, CST_WAIT_MS),
 	    0);
 	for (i = 0; i < NRING; i++) {
@@ -226,7 +229,7 @@ test_reap_ring_overflow(void **state)
 		close(fds[i]);
 	}
 	assert_int_equal(cst_log_count(d, "close peer="), NRING);
-	assert_int_equal(cst_children(d->pid, &zombies), 0);
+	assert_int_equal(cst_children(acc, &zombies), 0);
 	assert_int_equal(zombies, 0);
 }
 
@@ -512,7 +515,7 @@ test_unknown_host(void **state)
 
 /*
  * -d alone: debug level whatever log_level says, in the foreground (the
- * process started is the master), on standard error.
+ * process started is main), on standard error.
  */
 static void
 test_debug_flag(void **state)
@@ -527,7 +530,7 @@ test_debug_flag(void **state)
 	cst_must_start_argv(d, argv, NULL, 2);
 	assert_true(cst_alive(d));
 	assert_int_equal(cst_proc_ppid(d->pid), getpid());
-	assert_int_equal(cst_log_line(d, "sandbox: filters built: session ", 1,
+	assert_int_equal(cst_log_line(d, "sandbox: session filter built: ", 1,
 	    line, sizeof(line), CST_WAIT_MS), 0);
 	print_message("%s\n", line);
 	/* Debug and info lines despite log_level = "error". */
@@ -644,7 +647,7 @@ test_listen_pid_missing(void **state)
 /*
  * The test build's session makes a system call with no name on its first
  * read (CASESERV_TEST_SANDBOX_BREAK=unnamed): killed outright, no report,
- * so the master logs syscall=?.
+ * so the acceptor logs syscall=?.
  */
 static void
 test_killed_unnamed(void **state)
