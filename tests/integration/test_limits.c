@@ -293,7 +293,10 @@ test_rate_per_host(void **state)
 	    CST_WAIT_MS), 0);
 	assert_int_equal(cst_log_count(d, " reason=rate_per_host"), n4 - v4);
 	assert_int_equal(cst_log_count(d, "refused peer=[::1]"), 0);
+	/* A session may echo before the acceptor has written its open
+	 * line (it logs after the clone): wait for them, then count. */
 	snprintf(needle, sizeof(needle), "open peer=[::1]:");
+	assert_int_equal(cst_log_wait_n(d, needle, n6, CST_WAIT_MS), 0);
 	assert_int_equal(cst_log_count(d, needle), n6);
 	stats_line(d, 1, line, sizeof(line));
 	assert_int_equal(cst_field_num(line, "refused_rate_per_host"),
