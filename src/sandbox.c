@@ -268,8 +268,16 @@ static const struct sbx_call acc_sanitizers[] = {
 #endif
 
 #ifdef CASESERV_COVERAGE
-/* The acceptor's exit: gcov's dump as a session's (ses_coverage). */
-#define acc_coverage	ses_coverage
+/* The acceptor's exit: gcov's dump as a session's (ses_coverage); and a
+ * session's Landlock layer, made under this filter, has one rule in
+ * coverage builds: the build directory, for that dump (landlock.c). */
+static const struct sbx_call acc_coverage[] = {
+	ARG_MASK("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC, COV_OPEN),
+	ARG_MASK("open", 1, O_ACCMODE | O_CREAT | O_TRUNC, COV_OPEN),
+	ANY("mkdir"), ANY("mkdirat"), ANY("fcntl"), ANY("fstat"),
+	ANY("newfstatat"), ANY("lseek"), ANY("getpid"),
+	ARG_MASK("openat", 2, O_PATH, O_PATH), ANY("landlock_add_rule"),
+};
 #endif
 
 static const struct sbx_group acc_policy[] = {
