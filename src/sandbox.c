@@ -274,8 +274,11 @@ static const struct sbx_call acc_sanitizers[] = {
 static const struct sbx_call acc_coverage[] = {
 	ARG_MASK("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC, COV_OPEN),
 	ARG_MASK("open", 1, O_ACCMODE | O_CREAT | O_TRUNC, COV_OPEN),
-	ANY("mkdir"), ANY("mkdirat"), ANY("fcntl"), ANY("fstat"),
-	ANY("newfstatat"), ANY("lseek"), ANY("getpid"),
+	ANY("mkdir"), ANY("mkdirat"), ANY("fstat"), ANY("newfstatat"),
+	ANY("lseek"), ANY("getpid"),
+	/* libgcov's locks only: F_SETOWN and the like stay forbidden. */
+	ARG_EQ("fcntl", 1, F_SETLKW), ARG_EQ("fcntl", 1, F_SETLK),
+	ARG_EQ("fcntl", 1, F_GETLK),
 	ARG_MASK("openat", 2, O_PATH, O_PATH), ANY("landlock_add_rule"),
 };
 #endif
