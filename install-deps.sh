@@ -15,7 +15,7 @@ set -e
 # scan-build (clang-tools-14) and cppcheck; gcc brings -fanalyzer.
 PKGS="build-essential autoconf automake pkg-config libconfig-dev libcap-ng-dev
 libseccomp-dev libcmocka-dev netcat-openbsd mandoc fail2ban
-systemd-container rsyslog iproute2 procps haproxy
+systemd-container rsyslog iproute2 procps haproxy gcovr
 clang libclang-rt-14-dev llvm clang-tools-14 cppcheck"
 if [ "${1:-}" = cross ]; then
 	PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross file

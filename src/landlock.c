@@ -193,15 +193,47 @@ ll_enforce(int fd, int abi)
 	return rc == -1 ? -1 : abi;
 }
 
+static int ll_allow(int ruleset, const char *path, uint64_t access,
+    uint64_t handled);
+
+/*
+ * Coverage builds only (configure --enable-coverage): libgcov writes every
+ * process's counters at exit into the build directory, so each layer has
+ * that one rule more.  Never in a build that is shipped.
+ */
+static int
+ll_allow_coverage(int ruleset, int abi)
+{
+#ifdef CASESERV_COVERAGE
+	uint64_t handled = 0;
+
+	for (int a = 1; a <= abi; a++)
+		handled |= ll_added[a].fs;
+	return ll_allow(ruleset, CASESERV_COVERAGE_DIR, LL_FS_WRITE |
+	    LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_DIR, handled);
+#else
+	(void)ruleset;
+	(void)abi;
+	return 0;
+#endif
+}
+
 /* A ruleset with no rule: the rights handled are denied everywhere. */
 static int
 ll_deny_all(void)
 {
-	int abi = ll_abi_used();
+	int abi = ll_abi_used(), fd, e;
 
 	if (abi == 0 || LL_TEST_OFF())
 		return 0;
-	return ll_enforce(ll_create(abi, 1), abi);
+	fd = ll_create(abi, 1);
+	if (fd != -1 && ll_allow_coverage(fd, abi) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return ll_enforce(fd, abi);
 }
 
 int
@@ -287,6 +319,8 @@ ll_restrict_main(const char *const *read_paths, const char *write_dir)
 		rc = ll_allow_target(fd, ll_nss_links[i], handled);
 	if (rc == 0 && write_dir != NULL)
 		rc = ll_allow(fd, write_dir, LL_FS_WRITE, handled);
+	if (rc == 0)
+		rc = ll_allow_coverage(fd, abi);
 	if (rc == -1) {
 		e = errno;
 		close(fd);

@@ -185,13 +185,16 @@ par_start(const struct cfg *cfg, const struct lsn_set *set, int keep_stderr)
 	/* Blocked across the clone: the acceptor installs its own handlers
 	 * before it takes any signal. */
 	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
+	if (sigprocmask(SIG_BLOCK, &all, &old) == -1)
+		fatal(EX_OSERR, "sigprocmask");
 	par.acc = chd_spawn(&par.pidfd);
 	if (par.acc == 0) {
 		close(sp[0]);
 		sup_acceptor(sp[1], logfd, keep_stderr, self);
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* Left blocked, SIGTERM would never reach main's loop. */
+	if (sigprocmask(SIG_SETMASK, &old, NULL) == -1)
+		fatal(EX_OSERR, "sigprocmask");
 	if (par.acc == -1)
 		fatal(EX_OSERR, "acceptor: clone");
 	close(sp[1]);

@@ -59,6 +59,9 @@
 
 #include "log.h"
 #include "sandbox.h"
+#ifdef CASESERV_COVERAGE
+void __gcov_dump(void);		/* libgcov: write the counters now */
+#endif
 
 /* One argument test; all of a rule's tests must hold for it to apply. */
 struct sbx_test {
@@ -138,12 +141,30 @@ static const struct sbx_call ses_sanitizers[] = {
 };
 #endif
 
+#ifdef CASESERV_COVERAGE
+/* gcov's dump at _exit (tests/coverage/exit_dump.c): open each .gcda
+ * read-write (made beforehand; mkdir if not), lock it, read, merge,
+ * rewrite through stdio.  Coverage builds only, never shipped; opening a
+ * file to read stays forbidden. */
+#define COV_OPEN	(O_RDWR | O_CREAT)
+static const struct sbx_call ses_coverage[] = {
+	ARG_MASK("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC, COV_OPEN),
+	ARG_MASK("open", 1, O_ACCMODE | O_CREAT | O_TRUNC, COV_OPEN),
+	ANY("mkdir"), ANY("mkdirat"), ANY("fcntl"), ANY("fstat"),
+	ANY("newfstatat"), ANY("lseek"), ANY("brk"), ANY("mmap"),
+	ANY("munmap"), ANY("getpid"),
+};
+#endif
+
 static const struct sbx_group ses_policy[] = {
 	GROUP(ses_io, SCMP_ACT_ALLOW),
 	GROUP(ses_time, SCMP_ACT_ALLOW),
 	GROUP(ses_exit, SCMP_ACT_ALLOW),
 #ifdef CASESERV_SANITIZERS
 	GROUP(ses_sanitizers, SCMP_ACT_ALLOW),
+#endif
+#ifdef CASESERV_COVERAGE
+	GROUP(ses_coverage, SCMP_ACT_ALLOW),
 #endif
 };
 
@@ -246,6 +267,22 @@ static const struct sbx_call acc_sanitizers[] = {
 };
 #endif
 
+#ifdef CASESERV_COVERAGE
+/* The acceptor's exit: gcov's dump as a session's (ses_coverage); and a
+ * session's Landlock layer, made under this filter, has one rule in
+ * coverage builds: the build directory, for that dump (landlock.c). */
+static const struct sbx_call acc_coverage[] = {
+	ARG_MASK("openat", 2, O_ACCMODE | O_CREAT | O_TRUNC, COV_OPEN),
+	ARG_MASK("open", 1, O_ACCMODE | O_CREAT | O_TRUNC, COV_OPEN),
+	ANY("mkdir"), ANY("mkdirat"), ANY("fstat"), ANY("newfstatat"),
+	ANY("lseek"), ANY("getpid"),
+	/* libgcov's locks only: F_SETOWN and the like stay forbidden. */
+	ARG_EQ("fcntl", 1, F_SETLKW), ARG_EQ("fcntl", 1, F_SETLK),
+	ARG_EQ("fcntl", 1, F_GETLK),
+	ARG_MASK("openat", 2, O_PATH, O_PATH), ANY("landlock_add_rule"),
+};
+#endif
+
 static const struct sbx_group acc_policy[] = {
 	GROUP(acc_loop, SCMP_ACT_ALLOW),
 	GROUP(acc_fcntl, SCMP_ACT_ALLOW),
@@ -257,6 +294,9 @@ static const struct sbx_group acc_policy[] = {
 	GROUP(acc_session_setup, SCMP_ACT_ALLOW),
 #ifdef CASESERV_SANITIZERS
 	GROUP(acc_sanitizers, SCMP_ACT_ALLOW),
+#endif
+#ifdef CASESERV_COVERAGE
+	GROUP(acc_coverage, SCMP_ACT_ALLOW),
 #endif
 };
 
@@ -629,6 +669,9 @@ sbx_sigsys(int sig, siginfo_t *info, void *uctx)
 	(void)uctx;
 	if (cb != NULL)
 		cb(info->si_syscall);
+#ifdef CASESERV_COVERAGE
+	__gcov_dump();		/* the counters, before dying of SIGSYS */
+#endif
 	syscall(SYS_getpgid, 0);
 	_exit(EX_SOFTWARE);
 }

@@ -5,7 +5,10 @@
  *   CASESERV_FAULT=name[@n][,name[@n]...]
  *	make the named calls fail, from their n-th call on (default 1):
  *	fork (EAGAIN), pipe and pipe2 (EMFILE), malloc, calloc and realloc
- *	(ENOMEM), accept and accept4 (EMFILE).
+ *	(ENOMEM), accept and accept4 (EMFILE), clone (syscall(SYS_clone),
+ *	how main spawns the acceptor and the acceptor its sessions: EAGAIN;
+ *	counted per process, so clone@2 spares the acceptor and fails
+ *	every session).
  *   CASESERV_FAULT_FDS=FILE
  *	at exit(), append one line per open descriptor to FILE:
  *	"PID FD TARGET" (the readlink of /proc/self/fd/FD), so that a test
@@ -23,15 +26,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
-enum fault { F_FORK, F_PIPE, F_MALLOC, F_ACCEPT, F_N };
+enum fault { F_FORK, F_PIPE, F_MALLOC, F_ACCEPT, F_CLONE, F_N };
 
 static const char *const fault_names[F_N] = {
 	[F_FORK] = "fork", [F_PIPE] = "pipe", [F_MALLOC] = "malloc",
-	[F_ACCEPT] = "accept",
+	[F_ACCEPT] = "accept", [F_CLONE] = "clone",
 };
 
 static long fault_from[F_N];	/* 0: never; else fail from this call on */
@@ -102,6 +107,24 @@ fork(void)
 	if (real == NULL)
 		real = (pid_t (*)(void))fault_next("fork");
 	return real();
+}
+
+long
+syscall(long nr, ...)
+{
+	static long (*real)(long, ...);
+	long a[6];
+	va_list ap;
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (nr == SYS_clone && fault_hit(F_CLONE, EAGAIN))
+		return -1;
+	if (real == NULL)
+		real = (long (*)(long, ...))fault_next("syscall");
+	return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 int

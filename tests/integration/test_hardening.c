@@ -567,6 +567,18 @@ acceptor_attack(struct cst_daemon *d, const char *what, const char *calls)
 	assert_int_equal(cst_log_count(d, ": exiting"), 1);
 }
 
+/* Coverage builds leave RLIMIT_NOFILE and RLIMIT_FSIZE off in sessions:
+ * libgcov writes their counters at exit (docs/SECURITY.md). */
+#ifdef CASESERV_COVERAGE
+#define SKIP_IN_COVERAGE_BUILDS() do { \
+		print_message("skipped: a coverage build sets no RLIMIT_NOFILE " \
+		    "or RLIMIT_FSIZE in sessions\n"); \
+		skip(); \
+	} while (0)
+#else
+#define SKIP_IN_COVERAGE_BUILDS()	do { } while (0)
+#endif
+
 /* Sanitizer builds allow these calls in the acceptor (docs/SECURITY.md). */
 #ifdef CASESERV_SANITIZERS
 #define SKIP_IN_SANITIZER_BUILDS()	skip()
@@ -1035,6 +1047,7 @@ test_session_limits(void **state)
 	pid_t pid;
 	int fd;
 
+	SKIP_IN_COVERAGE_BUILDS();
 	cst_must_start_default(d, NULL);
 	fd = cst_must_connect("127.0.0.1", d->port);
 	cst_roundtrip(fd, "limits");
@@ -1109,6 +1122,7 @@ test_limits_alone(void **state)
 	struct cst_daemon *d = *state;
 	char out[256];
 
+	SKIP_IN_COVERAGE_BUILDS();
 	probe_walls(d, env, out, sizeof(out));
 	assert_string_equal(out, "open=EMFILE creat=EMFILE bind=EMFILE "
 	    "connect=EMFILE fork=EAGAIN\n");

@@ -421,6 +421,86 @@ test_sigterm(void **state)
 	close(fd);
 }
 
+/*
+ * inetd passes the connection as descriptor 2 too: with -e the log then
+ * goes to syslog, and not one byte of it reaches the client, which gets
+ * its echo and the end of the stream, nothing else.
+ */
+static void
+test_stderr_is_client(void **state)
+{
+	struct cst_daemon *d = *state;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	unsigned char buf[256];
+	int lfd, sfd, fd, how = -1;
+	ssize_t n;
+	pid_t pid;
+
+	conf(d, NULL);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((lfd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &len), 0);
+	fd = cst_must_connect("127.0.0.1", ntohs(sin.sin_port));
+	assert_true((sfd = accept(lfd, NULL, NULL)) != -1);
+	close(lfd);
+	assert_true((pid = fork()) != -1);
+	if (pid == 0) {
+		if (dup2(sfd, 0) == -1 || dup2(sfd, 1) == -1 ||
+		    dup2(sfd, 2) == -1)
+			_exit(127);
+		(void)close_range(3, ~0U, 0);
+		execl(cst_binary(0), cst_binary(0), "-i", "-e", "-c", d->conf,
+		    (char *)NULL);
+		_exit(127);
+	}
+	d->pid = pid;
+	close(sfd);
+	assert_int_equal(cst_send_all(fd, "Quiet, Please", 13, CST_WAIT_MS), 0);
+	assert_int_equal(cst_shut_wr(fd), 0);
+	n = cst_recv_eof(fd, buf, sizeof(buf), CST_WAIT_MS, &how);
+	assert_int_equal(how, 0);
+	assert_int_equal(n, 13);
+	assert_memory_equal(buf, "qUIET, pLEASE", 13);
+	assert_int_equal(cst_exit_code(cst_wait_exit(d, CST_WAIT_MS)), 0);
+	close(fd);
+}
+
+/*
+ * SIGTERM while the session cannot finish (it owes bytes the client does
+ * not read): after shutdown_timeout it is killed, and the line says so.
+ */
+static void
+test_shutdown_timeout(void **state)
+{
+	struct cst_daemon *d = *state;
+	unsigned char *buf = calloc(1, 1 << 20);
+	char needle[96], line[512];
+	size_t sent = 0;
+	int fd, port;
+
+	assert_non_null(buf);
+	conf(d, "shutdown_timeout = 1;");
+	port = inetd_tcp(d, cst_binary(0), NULL, &fd);
+	cst_roundtrip(fd, "x");
+	/* Send without reading until nothing more goes: the session is
+	 * stuck writing its echo. */
+	while (sent < 64u << 20 && cst_send_all(fd, buf, 1 << 20, 500) == 0)
+		sent += 1 << 20;
+	assert_true(sent < 64u << 20);
+	assert_int_equal(cst_signal(d, SIGTERM), 0);
+	/* 70: the session was killed (caseserv(8), EXIT STATUS). */
+	assert_int_equal(cst_exit_code(cst_wait_exit(d, CST_WAIT_MS)), 70);
+	snprintf(needle, sizeof(needle), "killed peer=127.0.0.1:%d ", port);
+	assert_int_equal(cst_log_line(d, needle, 1, line, sizeof(line), 0), 0);
+	print_message("%s\n", line);
+	assert_non_null(strstr(line, " signal=SIGKILL reason=shutdown_timeout "));
+	close(fd);
+	free(buf);
+}
+
 static void
 test_usage(void **state)
 {
@@ -447,7 +527,8 @@ main(void)
 		T(test_socketpair), T(test_pipes), T(test_pipes_bad_env),
 		T(test_tcp), T(test_acl_refused), T(test_idle_timeout),
 		T(test_sandboxed), T(test_violation), T(test_sigterm),
-		T(test_usage),
+		T(test_usage), T(test_stderr_is_client),
+		T(test_shutdown_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

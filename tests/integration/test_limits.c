@@ -216,11 +216,14 @@ burst(struct cst_daemon *d, const char *const *addrs, size_t naddrs,
 }
 
 /*
- * max_connection_rate = 5: the bucket holds one second's worth (5 tokens)
- * and starts full, and refills at 5/s; a burst of ~100 ms adds half a
- * token.  So 5 (or 6) are served; 4..7 leaves room for clock rounding and
- * a slow machine, while no rate limit (20) or a per-second counter reset
- * at the wrong time (10) fails.
+ * max_connection_rate = 5: the bucket holds one second's worth (5 tokens),
+ * starts full and refills at 5/s.  However fast or slow the burst, every
+ * admission happens between the first connect and the moment the client
+ * has learnt the last verdict (window ms), so 5 <= served <= 5 + 5 *
+ * window / 1000.  A fast burst (the usual ~100 ms) makes that 5 or 6: no
+ * rate limit (20) or a per-second counter reset at the wrong time (10)
+ * fails; a slow machine only widens the bound, never fails a correct
+ * daemon.
  */
 static void
 test_rate(void **state)
@@ -229,15 +232,18 @@ test_rate(void **state)
 	struct cst_daemon *d = *state;
 	char line[1024];
 	int fds[NRATE], i, nserved = 0;
-	int64_t ms;
+	int64_t t0, ms, window;
 
 	cst_must_start_default(d, "max_connection_rate = 5;");
+	t0 = cst_now_ms();
 	ms = burst(d, addrs, 1, fds, NRATE);
 	for (i = 0; i < NRATE; i++)
 		nserved += burst_client_served(fds[i]);
-	print_message("burst of %d in %lld ms: %d served\n", NRATE,
-	    (long long)ms, nserved);
-	assert_true(nserved >= 4 && nserved <= 7);
+	window = cst_now_ms() - t0 + 1;		/* +1: ms clocks round down */
+	print_message("burst of %d in %lld ms, verdicts within %lld ms: %d "
+	    "served\n", NRATE, (long long)ms, (long long)window, nserved);
+	assert_true(nserved >= 5);
+	assert_true((int64_t)nserved * 1000 <= 5000 + 5 * window);
 	assert_int_equal(cst_log_wait(d, " reason=rate", CST_WAIT_MS), 0);
 	assert_int_equal(cst_log_count(d, " reason=rate_per_host"), 0);
 	stats_line(d, 1, line, sizeof(line));
@@ -260,9 +266,10 @@ test_rate_per_host(void **state)
 	struct cst_daemon *d = *state;
 	char line[1024], needle[64];
 	int fds[N], i, v4 = 0, v6 = 0, n4 = 0, n6 = 0;
-	int64_t ms;
+	int64_t t0, ms, window;
 
 	cst_must_start_default(d, "max_connection_rate_per_host = 3;");
+	t0 = cst_now_ms();
 	ms = burst(d, addrs, 4, fds, N);
 	for (i = 0; i < N; i++) {
 		int is6 = strcmp(addrs[i % 4], V6) == 0, ok;
@@ -273,17 +280,21 @@ test_rate_per_host(void **state)
 		n4 += !is6;
 		n6 += is6;
 	}
-	print_message("burst of %d in %lld ms: 127.0.0.1 %d of %d served, "
-	    "::1 %d of %d\n", N, (long long)ms, v4, n4, v6, n6);
-	/* 3 tokens, plus a third of one per 100 ms of burst. */
-	assert_true(v4 >= 3 && v4 <= 4);
+	window = cst_now_ms() - t0 + 1;
+	print_message("burst of %d in %lld ms, verdicts within %lld ms: "
+	    "127.0.0.1 %d of %d served, ::1 %d of %d\n", N, (long long)ms,
+	    (long long)window, v4, n4, v6, n6);
+	/* 3 tokens, plus 3 a second over the window the admissions fall in
+	 * (test_rate says why that bound holds however fast the burst). */
+	assert_true(v4 >= 3);
+	assert_true((int64_t)v4 * 1000 <= 3000 + 3 * window);
 	assert_int_equal(v6, n6);
 	assert_int_equal(cst_log_wait(d, "refused peer=127.0.0.1:",
 	    CST_WAIT_MS), 0);
 	assert_int_equal(cst_log_count(d, " reason=rate_per_host"), n4 - v4);
 	assert_int_equal(cst_log_count(d, "refused peer=[::1]"), 0);
-	/* The open line is written after the clone, so a served client can
-	 * be ahead of it: wait for the lines, then count them. */
+	/* A session may echo before the acceptor has written its open
+	 * line (it logs after the clone): wait for them, then count. */
 	snprintf(needle, sizeof(needle), "open peer=[::1]:");
 	assert_int_equal(cst_log_wait_n(d, needle, n6, CST_WAIT_MS), 0);
 	assert_int_equal(cst_log_count(d, needle), n6);
@@ -337,18 +348,22 @@ test_flood(void **state)
 	char line[1024];
 	int held, i, nserved = 0, nsum = 0, nhost = 0, logged;
 	long sum = 0, hsum = 0;
-	int64_t ms, end;
+	int64_t t0, ms, end, window;
 
 	assert_non_null(fds);
 	/* A backlog that holds the whole burst: no SYN is dropped. */
 	cst_must_start_default(d, "max_clients = 1;\nbacklog = 1024;");
 	held = served(d, V4);
+	t0 = cst_now_ms();
 	ms = burst(d, addrs, 1, fds, NFLOOD);
 	for (i = 0; i < NFLOOD; i++) {
 		expect_cut(fds[i]);
 		close(fds[i]);
 	}
-	print_message("flood of %d in %lld ms\n", NFLOOD, (long long)ms);
+	/* Every refusal falls between t0 and now. */
+	window = cst_now_ms() - t0 + 1;
+	print_message("flood of %d in %lld ms, all cut within %lld ms\n",
+	    NFLOOD, (long long)ms, (long long)window);
 	assert_true(cst_alive(d));
 	/* The summary comes with the first loop turn of the next second. */
 	end = cst_now_ms() + SUMMARY_MS;
@@ -365,10 +380,12 @@ test_flood(void **state)
 	assert_true(nsum >= 1);
 	assert_int_equal(logged + sum, NFLOOD);
 	/*
-	 * Ten a second: the burst lasts well under a second but may straddle
-	 * a second boundary, so two seconds' worth at most.
+	 * Ten a second: at most ten for each second the refusals touched
+	 * (a burst of well under a second may straddle a boundary: two), and
+	 * ten at least, as some second saw ten refusals or more.
 	 */
-	assert_true(logged >= 10 && logged <= 20);
+	assert_true(logged <= 10 * ((window + 999) / 1000 + 1));
+	assert_true(logged >= 10 || window >= NFLOOD / 10 * 1000);
 	assert_int_equal(cst_log_count(d, " reason=max_clients\n"), logged);
 	assert_int_equal(hsum, sum);
 	assert_int_equal(nhost, nsum);

@@ -248,11 +248,12 @@ test_localhost_both_families(void **state)
 	assert_int_equal(cst_log_count(d, name), 1);
 	snprintf(name, sizeof(name), "listening on [::1]:%d\n", d->port);
 	assert_int_equal(cst_log_count(d, name), 1);
-	/* A moment for a listener that should not be there. */
-	cst_sleep_ms(100);
-	assert_int_equal(cst_log_count(d, "listening on "), 2);
 	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "Hello, v4!"), 0);
 	assert_int_equal(cst_echo_once("::1", d->port, "Hello, v6!"), 0);
+	/* Every listener is bound before the first session is accepted: no
+	 * third one came late. */
+	assert_int_equal(cst_log_wait(d, "open peer=", CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_count(d, "listening on "), 2);
 }
 
 /* Descriptors a process holds now. */
@@ -283,15 +284,20 @@ test_no_zombies(void **state)
 	int64_t end;
 
 	cst_must_start_default(d, NULL);
-	/* Once listening, the acceptor's descriptors are all in place; a
-	 * session adds two (its pidfd and channel) while it runs. */
+	/*
+	 * The acceptor's descriptors are all in place once it has served a
+	 * session and that session's close line is out (its pidfd and
+	 * channel are closed by then); a session adds two while it runs.
+	 */
+	assert_int_equal(cst_echo_once("127.0.0.1", d->port, "settled"), 0);
+	assert_int_equal(cst_log_wait(d, " reason=eof", CST_WAIT_MS), 0);
 	acceptor = cst_must_acceptor(d);
 	fds = count_fds(acceptor);
 	assert_true(fds > 0);
 	for (i = 0; i < NSESSIONS; i++)
 		assert_int_equal(cst_echo_once(i % 2 ? "::1" : "127.0.0.1",
 		    d->port, "zombie?"), 0);
-	assert_int_equal(cst_log_wait_n(d, " reason=eof", NSESSIONS,
+	assert_int_equal(cst_log_wait_n(d, " reason=eof", NSESSIONS + 1,
 	    CST_WAIT_MS), 0);
 	/*
 	 * A session that has just exited is a zombie until SIGCHLD is handled;

@@ -392,6 +392,47 @@ cst_must_start(struct cst_daemon *d, const char *binary,
 }
 
 void
+cst_must_start_argv(struct cst_daemon *d, const char *const *argv,
+    const char *const *env, int nlisten)
+{
+	int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	assert_true(fd != -1);
+	d->pid = spawn(argv, env, fd, fd, d);
+	close(fd);
+	if (cst_log_wait_n(d, "listening on ", nlisten, CST_WAIT_MS) == 0)
+		return;
+	cst_log_dump(d);
+	fail_msg("cstest: daemon pid %d not listening %d times (alive: %d)",
+	    (int)d->pid, nlisten, cst_alive(d));
+}
+
+const char *
+cst_fault_lib(void)
+{
+	return need_env("CASESERV_FAULT_LIB");
+}
+
+int
+cst_wait_state(pid_t pid, const char *states, int timeout_ms)
+{
+	int64_t end = cst_now_ms() + timeout_ms;
+	char st;
+
+	for (;;) {
+		st = cst_proc_state(pid);
+		if (st != 0 && strchr(states, st) != NULL)
+			return 0;
+		if (cst_now_ms() >= end)
+			break;
+		cst_sleep_ms(POLL_MS);
+	}
+	fprintf(stderr, "cstest: pid %d not in state [%s] (last '%c')\n",
+	    (int)pid, states, st ? st : '-');
+	return -1;
+}
+
+void
 cst_must_start_default(struct cst_daemon *d, const char *extra)
 {
 	cst_must_init(d);

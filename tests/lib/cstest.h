@@ -66,6 +66,16 @@ void cst_must_write(const char *path, const char *text);
  */
 void cst_must_start(struct cst_daemon *d, const char *binary,
     const char *const *args, const char *const *env, int nlisten);
+/*
+ * As cst_must_start, but argv is the whole command line (no -f -e -c
+ * added); stdout and stderr still go to d->log.
+ */
+void cst_must_start_argv(struct cst_daemon *d, const char *const *argv,
+    const char *const *env, int nlisten);
+/* The fault-injection shim (tests/fault): $CASESERV_FAULT_LIB, or exit 99. */
+const char *cst_fault_lib(void);
+/* Wait until pid's state letter is one of states; 0, or -1 on timeout. */
+int cst_wait_state(pid_t pid, const char *states, int timeout_ms);
 /* cst_must_init + cst_must_conf(extra) + start $CASESERV (2 listeners). */
 void cst_must_start_default(struct cst_daemon *d, const char *extra);
 /*

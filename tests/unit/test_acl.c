@@ -204,6 +204,32 @@ test_hostkey_same_host(void **state)
 	assert_int_equal(ka.family, 0);
 }
 
+/* Out-of-range prefixes are clamped, not trusted; a rule of no known
+ * family, or no room at all, is written as "?" or not at all. */
+static void
+test_edges(void **state)
+{
+	struct acl_rule r;
+	char b[64];
+
+	(void)state;
+	assert_string_equal(hostkey("192.0.2.77", -8, 64, b, sizeof(b)),
+	    "0.0.0.0");
+	assert_string_equal(hostkey("192.0.2.77", 99, 64, b, sizeof(b)),
+	    "192.0.2.77");
+	assert_string_equal(hostkey("2001:db8::1", 32, 200, b, sizeof(b)),
+	    "2001:db8::1");
+	assert_int_equal(acl_parse("192.0.2.0/24", &r), 0);
+	strcpy(b, "untouched");
+	acl_format(&r, b, 0);
+	assert_string_equal(b, "untouched");
+	r.family = AF_UNIX;
+	acl_format(&r, b, sizeof(b));
+	assert_string_equal(b, "?");
+	assert_int_equal(acl_parse(NULL, &r), -1);
+	assert_int_equal(acl_parse("", &r), -1);
+}
+
 int
 main(void)
 {
@@ -214,6 +240,7 @@ main(void)
 		cmocka_unit_test(test_match_list),
 		cmocka_unit_test(test_hostkey),
 		cmocka_unit_test(test_hostkey_same_host),
+		cmocka_unit_test(test_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

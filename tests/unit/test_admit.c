@@ -238,6 +238,28 @@ test_expire_keeps_refill(void **state)
 	assert_int_equal(admit(&c, "192.0.2.9", 0, 1000, &h), ADM_RATE_PER_HOST);
 }
 
+/* Every verdict has its log name; anything else is "?".  Releasing no
+ * host, or one with no session, changes nothing. */
+static void
+test_names_release(void **state)
+{
+	static const char *const want[ADM_NVERDICTS] = {
+		"ok", "acl", "max_clients", "max_clients_per_host", "rate",
+		"rate_per_host", "untrusted_proxy", "no_memory",
+	};
+	struct adm_host h;
+
+	(void)state;
+	for (int v = 0; v < ADM_NVERDICTS; v++)
+		assert_string_equal(adm_reason_name(v), want[v]);
+	assert_string_equal(adm_reason_name(-1), "?");
+	assert_string_equal(adm_reason_name(ADM_NVERDICTS), "?");
+	adm_release(NULL);
+	memset(&h, 0, sizeof(h));
+	adm_release(&h);
+	assert_int_equal(h.sessions, 0);
+}
+
 int
 main(void)
 {
@@ -250,6 +272,7 @@ main(void)
 		cmocka_unit_test_setup(test_refusal_spends_no_token, reset),
 		cmocka_unit_test_setup(test_expire, reset),
 		cmocka_unit_test_setup(test_expire_keeps_refill, reset),
+		cmocka_unit_test_setup(test_names_release, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -106,6 +106,41 @@ reap(pid_t pid)
 	return status;
 }
 
+/* State letter of pid from /proc/PID/stat ('S', 'T', ...), or 0. */
+static char
+proc_state(pid_t pid)
+{
+	char path[64], buf[512], *rp, st = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	/* The command name may hold ')': the state follows the last one. */
+	if ((rp = strrchr(buf, ')')) != NULL && rp[1] == ' ')
+		st = rp[2];
+	return st;
+}
+
+/* Wait (bounded) until pid is in state st: the state, not a guess. */
+static void
+wait_state(pid_t pid, char st)
+{
+	int i;
+
+	for (i = 0; i < WAIT_MS / 5; i++) {
+		if (proc_state(pid) == st)
+			return;
+		usleep(5000);
+	}
+	fail_msg("pid %ld not in state %c (last %c)", (long)pid, st,
+	    proc_state(pid));
+}
+
 /*
  * Run probe in a child under the given filters.  *reported is the number
  * the violation handler wrote, or NO_REPORT.  Returns the wait status.
@@ -686,13 +721,16 @@ session_signals(void **state)
 	}
 	close(p[1]);
 	assert_int_equal(read_bounded(p[0], &c, 1), 1);
-	usleep(100000);
+	/* Asleep in poll(), not merely about to call it. */
+	wait_state(pid, 'S');
 	assert_int_equal(kill(pid, SIGSTOP), 0);
 	assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
 	if (!WIFSTOPPED(status))
 		fail_msg("not stopped: status 0x%x", status);
+	wait_state(pid, 'T');
 	assert_int_equal(kill(pid, SIGCONT), 0);
-	usleep(100000);
+	/* Back asleep: poll() resumed through restart_syscall. */
+	wait_state(pid, 'S');
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	status = reap(pid);
 	close(p[0]);
@@ -1012,9 +1050,20 @@ drop_keep_bind(void **state)
  * prv_lookup in a child: its exit status, what it said on stderr (out),
  * and the ids it found.
  */
+static int lookup_in_child_as(const struct passwd *, const char *,
+    const char *, char *, size_t, struct prv_ids *);
+
 static int
 lookup_in_child(const char *user, const char *group, char *out, size_t len,
     struct prv_ids *ids)
+{
+	return lookup_in_child_as(NULL, user, group, out, len, ids);
+}
+
+/* The same, in a child that first becomes as (when not NULL). */
+static int
+lookup_in_child_as(const struct passwd *as, const char *user,
+    const char *group, char *out, size_t len, struct prv_ids *ids)
 {
 	struct cfg cfg;
 	int p[2], q[2], status;
@@ -1025,6 +1074,9 @@ lookup_in_child(const char *user, const char *group, char *out, size_t len,
 	assert_int_equal(pipe(q), 0);
 	assert_true((pid = fork()) != -1);
 	if (pid == 0) {
+		if (as != NULL && (setgroups(0, NULL) == -1 ||
+		    setgid(as->pw_gid) == -1 || setuid(as->pw_uid) == -1))
+			_exit(96);
 		dup2(p[1], 2);
 		log_init(1, 0, -1);
 		log_startup_stderr(1);
@@ -1081,22 +1133,36 @@ lookup_as_root(void **state)
 	assert_int_equal(ids.gid, gr->gr_gid);
 }
 
-/* Not root: the invoking account is kept, whatever the file says. */
+/*
+ * Not root: the invoking account is kept, whatever the file says.  As
+ * root the child first becomes nobody, so this runs (and means the same)
+ * whoever runs the suite.
+ */
 static void
 lookup_unprivileged(void **state)
 {
 	struct prv_ids ids;
-	char out[512];
+	struct passwd *pw = NULL;
+	char out[512], want[256];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
 
 	(void)state;
-	if (geteuid() == 0)
-		skip();
-	assert_int_equal(lookup_in_child("no-such-user-cs", NULL, out,
+	if (geteuid() == 0) {
+		assert_non_null(pw = getpwnam("nobody"));
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	assert_int_equal(lookup_in_child_as(pw, "no-such-user-cs", NULL, out,
 	    sizeof(out), &ids), 0);
+	print_message("%s", out);
 	assert_int_equal(ids.as_root, 0);
-	assert_int_equal(ids.uid, getuid());
-	assert_int_equal(ids.gid, getgid());
-	assert_non_null(strstr(out, "not started as root"));
+	assert_int_equal(ids.uid, uid);
+	assert_int_equal(ids.gid, gid);
+	snprintf(want, sizeof(want), "privileges: not started as root: "
+	    "running as %s (uid %u, gid %u), not as user no-such-user-cs",
+	    pw != NULL ? "nobody" : ids.user, (unsigned)uid, (unsigned)gid);
+	assert_non_null(strstr(out, want));
 }
 
 static int
