@@ -329,6 +329,302 @@ reports(void **state)
 	sp[0] = -1;
 }
 
+/* A message as msg_recv() leaves it: type, length, payload. */
+static void
+mk(struct msg *m, int type, const void *data, size_t len)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->len = len;
+	m->fd = -1;
+	if (len > 0)
+		memcpy(m->data, data, len);
+}
+
+/* The SETTINGS record msg_config_send() writes for fill_cfg(c, 2, 1). */
+static void
+good_settings(struct msg *m)
+{
+	struct lsn_set none = { NULL, 0, 0 };
+	struct cfg c;
+
+	fill_cfg(&c, 2, 1);
+	assert_int_equal(msg_config_send(sp[0], &c, &none, 1000), 0);
+	assert_int_equal(msg_recv(sp[1], m), 1);
+	assert_int_equal(m->type, MSG_SETTINGS);
+	while (msg_recv(sp[1], &(struct msg){ 0 }) == 1)
+		;
+	cfg_free(&c);
+}
+
+/* SECURITY: every field of the settings is checked on receipt, at both
+ * ends of its range: one field out of range refuses the whole record. */
+static void
+settings_each_field_checked(void **state)
+{
+	static const struct { int field; int32_t v; } bad[] = {
+		{ 0, 0 }, { 0, 100001 },		/* max_clients */
+		{ 1, -1 }, { 1, 100001 },		/* max_clients_per_host */
+		{ 2, -1 }, { 2, 33 }, { 3, -1 }, { 3, 129 }, /* host prefixes */
+		{ 4, -1 }, { 5, -1 },			/* rates */
+		{ 6, -1 }, { 7, -1 }, { 8, -1 },	/* timeouts */
+		{ 9, LOG_LOCAL3 | LOG_ERR },		/* a priority, not a facility */
+		{ 9, 24 << 3 },				/* no such facility */
+		{ 10, LOG_EMERG - 1 }, { 10, LOG_DEBUG + 1 },
+		{ 11, -1 },				/* stats_interval */
+		{ 12, 0 }, { 12, 60001 },		/* heartbeat */
+		{ 13, -1 }, { 13, MSG_ACL_MAX + 1 },	/* rule counts */
+		{ 14, -1 }, { 14, MSG_ACL_MAX + 1 },
+		{ 15, -1 }, { 15, MSG_ACL_MAX + 1 },
+		{ 16, 0 }, { 16, CFG_PROXY_TIMEOUT_MAX + 1 },
+		{ 17, 1 },				/* the zero word */
+	};
+	struct msg_config mc;
+	struct msg good, m;
+	int64_t bytes = -1;
+
+	(void)state;
+	good_settings(&good);
+	/* The record itself is fine: what follows fails only by its field. */
+	memset(&mc, 0, sizeof(mc));
+	assert_int_equal(msg_config_take(&mc, &good), 0);
+	assert_int_equal(mc.cfg.nallow, 2);
+	assert_int_equal(mc.cfg.ndeny, 1);
+	msg_config_free(&mc);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m = good;
+		memcpy(m.data + 4 * bad[i].field, &bad[i].v, 4);
+		memset(&mc, 0, sizeof(mc));
+		if (msg_config_take(&mc, &m) != -1)
+			fail_msg("field %d = %d accepted", bad[i].field,
+			    (int)bad[i].v);
+		msg_config_free(&mc);
+	}
+	m = good;
+	memcpy(m.data + 72, &bytes, 8);			/* max_session_bytes */
+	memset(&mc, 0, sizeof(mc));
+	assert_int_equal(msg_config_take(&mc, &m), -1);
+	msg_config_free(&mc);
+}
+
+/* One rule chunk: which list, count, then the rules. */
+static size_t
+acl_chunk(unsigned char *b, uint32_t which, uint32_t count, int32_t fam,
+    int32_t bits)
+{
+	memcpy(b, &which, 4);
+	memcpy(b + 4, &count, 4);
+	for (uint32_t i = 0; i < count; i++) {
+		memcpy(b + 8 + 24 * i, &fam, 4);
+		memset(b + 8 + 24 * i + 4, 0, 16);
+		memcpy(b + 8 + 24 * i + 20, &bits, 4);
+	}
+	return 8 + 24 * (size_t)count;
+}
+
+/* SECURITY: a rule chunk for no list, of no rules, of a length its count
+ * does not explain, with more rules than the settings announced, or with
+ * a prefix longer than its family's address is refused. */
+static void
+acl_chunks_checked(void **state)
+{
+	static const struct { uint32_t which, count; int32_t fam, bits; } bad[] = {
+		{ 3, 1, AF_INET, 32 },		/* no fourth list */
+		{ 0, 3, AF_INET, 32 },		/* 2 allow rules announced */
+		{ 1, 2, AF_INET6, 128 },	/* 1 deny rule */
+		{ 2, 3, AF_INET, 8 },		/* 2 trusted_proxies */
+		{ 0, 1, AF_INET, 33 },
+		{ 0, 1, AF_INET, -1 },
+		{ 1, 1, AF_INET6, 129 },
+		{ 1, 1, AF_INET6, -1 },
+	};
+	unsigned char b[8 + 24 * 4];
+	struct msg_config mc;
+	struct msg good, m;
+	size_t n;
+
+	(void)state;
+	good_settings(&good);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&mc, 0, sizeof(mc));
+		assert_int_equal(msg_config_take(&mc, &good), 0);
+		n = acl_chunk(b, bad[i].which, bad[i].count, bad[i].fam,
+		    bad[i].bits);
+		mk(&m, MSG_ACL, b, n);
+		if (msg_config_take(&mc, &m) != -1)
+			fail_msg("chunk %zu accepted", i);
+		msg_config_free(&mc);
+	}
+	/* No rules at all, and a length that disagrees with the count. */
+	memset(&mc, 0, sizeof(mc));
+	assert_int_equal(msg_config_take(&mc, &good), 0);
+	n = acl_chunk(b, 0, 1, AF_INET, 32);
+	memset(b + 4, 0, 4);
+	mk(&m, MSG_ACL, b, n);
+	assert_int_equal(msg_config_take(&mc, &m), -1);
+	n = acl_chunk(b, 0, 2, AF_INET, 32);
+	mk(&m, MSG_ACL, b, n - 24);
+	assert_int_equal(msg_config_take(&mc, &m), -1);
+	/* The right rules in the right lists are taken, and a commit that
+	 * comes before all of them arrived is refused. */
+	mk(&m, MSG_COMMIT, &(uint32_t){ 0 }, 4);
+	assert_int_equal(msg_config_take(&mc, &m), -1);		/* allow */
+	n = acl_chunk(b, 0, 2, AF_INET, 32);
+	mk(&m, MSG_ACL, b, n);
+	assert_int_equal(msg_config_take(&mc, &m), 0);
+	mk(&m, MSG_COMMIT, &(uint32_t){ 0 }, 4);
+	assert_int_equal(msg_config_take(&mc, &m), -1);		/* deny */
+	n = acl_chunk(b, 1, 1, AF_INET6, 64);
+	mk(&m, MSG_ACL, b, n);
+	assert_int_equal(msg_config_take(&mc, &m), 0);
+	mk(&m, MSG_COMMIT, &(uint32_t){ 0 }, 4);
+	assert_int_equal(msg_config_take(&mc, &m), -1);		/* trusted */
+	n = acl_chunk(b, 2, 2, AF_INET6, 8);
+	mk(&m, MSG_ACL, b, n);
+	assert_int_equal(msg_config_take(&mc, &m), 0);
+	assert_int_equal(mc.cfg.deny[0].bits, 64);
+	assert_int_equal(mc.cfg.trusted_proxies[1].family, AF_INET6);
+	mk(&m, MSG_COMMIT, &(uint32_t){ 0 }, 4);
+	assert_int_equal(msg_config_take(&mc, &m), 1);
+	msg_config_free(&mc);
+}
+
+/* Messages out of their place in a configuration, and listeners that
+ * are not well formed. */
+static void
+config_order_checked(void **state)
+{
+	unsigned char b[8 + 24], l[68];
+	struct msg_config mc;
+	struct msg good, m;
+	uint32_t proxy = 2;
+	int fd;
+
+	(void)state;
+	good_settings(&good);
+	memset(&mc, 0, sizeof(mc));
+	/* Nothing before the settings. */
+	mk(&m, MSG_ACL, b, acl_chunk(b, 0, 1, AF_INET, 32));
+	assert_int_equal(msg_config_take(&mc, &m), -1);
+	memset(l, 0, sizeof(l));
+	strcpy((char *)l, "127.0.0.1:1205");
+	mk(&m, MSG_LISTENER, l, sizeof(l));
+	assert_int_equal(msg_config_take(&mc, &m), -1);
+	/* Not a configuration message at all. */
+	mk(&m, MSG_STATS, NULL, 0);
+	assert_int_equal(msg_config_take(&mc, &m), -1);
+	assert_int_equal(msg_config_take(&mc, &good), 0);
+	assert_int_equal(msg_config_take(&mc, &m), -1);
+	/* Settings twice in one configuration. */
+	assert_int_equal(msg_config_take(&mc, &good), -1);
+	/* A listener's name without its NUL, a proxy_protocol not 0 or 1:
+	 * refused, the descriptor still the caller's. */
+	assert_true((fd = open("/dev/null", O_RDONLY)) != -1);
+	memset(l, 'a', 64);
+	mk(&m, MSG_LISTENER, l, sizeof(l));
+	m.fd = fd;
+	assert_int_equal(msg_config_take(&mc, &m), -1);
+	assert_int_equal(m.fd, fd);
+	memset(l, 0, sizeof(l));
+	strcpy((char *)l, "[::1]:1205");
+	memcpy(l + 64, &proxy, 4);
+	mk(&m, MSG_LISTENER, l, sizeof(l));
+	m.fd = fd;
+	assert_int_equal(msg_config_take(&mc, &m), -1);
+	assert_int_equal(m.fd, fd);
+	assert_int_equal(mc.lsn.n, 0);
+	assert_int_equal(fcntl(fd, F_GETFD), 0);		/* still open */
+	close(fd);
+	msg_config_free(&mc);
+}
+
+/* What main cannot send: an oversized payload, more rules or listeners
+ * than a configuration may carry.  Nothing reaches the channel. */
+static void
+send_limits(void **state)
+{
+	struct lsn_set none = { NULL, 0, 0 }, many = { NULL, MSG_LSN_MAX + 1, 0 };
+	static unsigned char big[MSG_MAXLEN + 1];
+	struct msg m;
+	struct cfg c;
+
+	(void)state;
+	errno = 0;
+	assert_int_equal(msg_send(sp[0], MSG_ACL, big, sizeof(big), -1, 0), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	for (int i = 0; i < 4; i++) {
+		fill_cfg(&c, 0, 0);
+		if (i == 0)
+			c.nallow = MSG_ACL_MAX + 1;
+		else if (i == 1)
+			c.ndeny = MSG_ACL_MAX + 1;
+		else if (i == 2)
+			c.ntrusted_proxies = MSG_ACL_MAX + 1;
+		errno = 0;
+		assert_int_equal(msg_config_send(sp[0], &c, i == 3 ? &many :
+		    &none, 1000), -1);
+		assert_int_equal(errno, E2BIG);
+		c.nallow = c.ndeny = 0;
+		c.ntrusted_proxies = 2;
+		cfg_free(&c);
+	}
+	assert_int_equal(msg_recv(sp[1], &m), 0);
+}
+
+/* SECURITY: a record longer than any message, or with credentials in
+ * its control data, is dropped whole (a descriptor with it closed); a
+ * payload longer than its type allows is refused. */
+static void
+framing_refused(void **state)
+{
+	static unsigned char b[8 + MSG_MAXLEN + 1];
+	int on = 1, fd, probe;
+	struct msg m;
+
+	(void)state;
+	hdr(b, MSG_ACL, 1, MSG_MAXLEN + 1);		/* truncated */
+	send_raw(b, sizeof(b), -1, 0);
+	assert_int_equal(msg_recv(sp[1], &m), -2);
+	hdr(b, MSG_STATUS, 1, 32);			/* longer than STATUS */
+	send_raw(b, 8 + 32, -1, 0);
+	assert_int_equal(msg_recv(sp[1], &m), -2);
+	/* With SO_PASSCRED every record carries SCM_CREDENTIALS. */
+	assert_int_equal(setsockopt(sp[1], SOL_SOCKET, SO_PASSCRED, &on,
+	    sizeof(on)), 0);
+	assert_int_equal(msg_send(sp[0], MSG_STATS, NULL, 0, -1, 0), 0);
+	assert_int_equal(msg_recv(sp[1], &m), -2);
+	assert_true((fd = open("/dev/null", O_RDONLY)) != -1);
+	assert_int_equal(msg_send(sp[0], MSG_LOGSOCK, NULL, 0, fd, 0), 0);
+	assert_int_equal(msg_recv(sp[1], &m), -2);
+	assert_int_equal(m.fd, -1);
+	probe = open("/dev/null", O_RDONLY);
+	assert_int_equal(probe, fd + 1);		/* nothing leaked */
+	close(probe);
+	/* Not a socket: broken, not "nothing waiting". */
+	assert_int_equal(msg_recv(fd, &m), -1);
+	/* The other end gone: sending a descriptor fails too. */
+	close(sp[1]);
+	sp[1] = -1;
+	assert_int_equal(msg_send(sp[0], MSG_LOGSOCK, NULL, 0, fd, 0), -1);
+	close(fd);
+}
+
+/* A report is taken only as its own type. */
+static void
+reports_typed(void **state)
+{
+	struct msg_status st;
+	struct msg m;
+	long nr = -7;
+
+	(void)state;
+	mk(&m, MSG_VIOLATION, &(uint32_t){ 2 }, 4);
+	assert_int_equal(msg_status_take(&m, &st), -1);
+	mk(&m, MSG_STATUS, (uint64_t[3]){ 1, 2, 3 }, 24);
+	assert_int_equal(msg_violation_take(&m, &nr), -1);
+	assert_int_equal(nr, -7);
+}
+
 int
 main(void)
 {
@@ -337,6 +633,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(malformed_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(config_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(reports, setup, teardown),
+		cmocka_unit_test_setup_teardown(settings_each_field_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(acl_chunks_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(config_order_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(send_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(framing_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(reports_typed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
