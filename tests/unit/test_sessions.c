@@ -383,6 +383,36 @@ shrinks(void **state)
 	assert_int_equal(sst_capacity(), 64);
 }
 
+/* A child that is no session (the table never had it) is reaped into
+ * the ring like any other, and passed over: no session ends for it. */
+static void
+strangers_passed_over(void **state)
+{
+	struct sst_session *s;
+	int status, waited;
+	pid_t mine, stranger;
+
+	(void)state;
+	stranger = fork();
+	assert_true(stranger != -1);
+	if (stranger == 0)
+		_exit(3);
+	mine = spawn(B_RECORD);
+	for (waited = 0; waited < 1000; waited++) {
+		if (sst_next_exit(&s, &status))
+			break;
+		usleep(10000);
+	}
+	assert_true(waited < 1000);
+	assert_int_equal(s->pid, mine);
+	sst_remove(s);
+	usleep(50000);
+	assert_int_equal(sst_next_exit(&s, &status), 0);
+	assert_int_equal(waitpid(stranger, &status, WNOHANG), -1);	/* reaped */
+	assert_int_equal(errno, ECHILD);
+	assert_int_equal(sst_active(), 0);
+}
+
 /* Signals go through the pidfds: every waiting child ends by SIGTERM;
  * no descriptor is left behind. */
 static void
@@ -405,6 +435,194 @@ signalled(void **state)
 	assert_int_equal(after, before);
 }
 
+/* ---- the channel alone: a session faked over a socket pair -------------- */
+
+/* A table entry whose channel is ours: *other is the session's end. */
+static struct sst_session *
+fake(pid_t pid, int *other)
+{
+	struct sst_session *s = add(pid);
+	int p[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0, p), 0);
+	s->chan = p[0];
+	s->pidfd = -1;
+	*other = p[1];
+	return s;
+}
+
+static void
+put(int fd, int type)
+{
+	struct rpt_record r;
+	unsigned char buf[RPT_SIZE];
+
+	memset(&r, 0, sizeof(r));
+	r.type = type;
+	if (type == RPT_PEER) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&r.peer;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(4711);
+		sin->sin_addr.s_addr = htonl(0xc0000201);
+	}
+	if (type == RPT_CLOSE)
+		r.reason = SES_EOF;
+	if (type == RPT_SANDBOX)
+		r.reason = SES_SANDBOX, r.sysno = 41;
+	rpt_encode(&r, buf);
+	assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+}
+
+/* SECURITY: what an awaiting session sends is hostile: a header's client
+ * is taken, its final record left for sst_record, anything else taken
+ * off and called bad; nothing yet is nothing, a gone session later. */
+static void
+peer_reports(void **state)
+{
+	struct rpt_record rep;
+	struct sst_session *s;
+	unsigned char junk[RPT_SIZE];
+	int o;
+
+	(void)state;
+	s = fake(4242, &o);
+	assert_int_equal(sst_peer(s, &rep), SST_NONE);
+	put(o, RPT_PEER);
+	assert_int_equal(sst_peer(s, &rep), SST_PEER);
+	assert_int_equal(rep.type, RPT_PEER);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&rep.peer)->sin_port), 4711);
+	assert_int_equal(sst_peer(s, &rep), SST_NONE);	/* it was taken */
+	put(o, RPT_LOCAL);
+	assert_int_equal(sst_peer(s, &rep), SST_PEER);
+	assert_int_equal(rep.type, RPT_LOCAL);
+	put(o, RPT_VERDICT);			/* not a session's to send */
+	assert_int_equal(sst_peer(s, &rep), SST_BAD);
+	memset(junk, 0x5a, sizeof(junk));
+	assert_int_equal(write(o, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	assert_int_equal(sst_peer(s, &rep), SST_BAD);
+	assert_int_equal(write(o, junk, 7), 7);		/* short */
+	assert_int_equal(sst_peer(s, &rep), SST_BAD);
+	assert_int_equal(sst_peer(s, &rep), SST_NONE);
+	/* It ended instead: the record stays, for sst_record to take. */
+	put(o, RPT_CLOSE);
+	assert_int_equal(sst_peer(s, &rep), SST_LATER);
+	assert_int_equal(sst_peer(s, &rep), SST_LATER);
+	assert_int_equal(sst_record(s, &rep), 1);
+	assert_int_equal(rep.type, RPT_CLOSE);
+	assert_int_equal(rep.reason, SES_EOF);
+	assert_int_equal(sst_record(s, &rep), 0);	/* read once only */
+	sst_remove(s);
+	close(o);
+	/* Or was killed by its filter: that record is sst_record's too. */
+	s = fake(4244, &o);
+	put(o, RPT_SANDBOX);
+	assert_int_equal(sst_peer(s, &rep), SST_LATER);
+	assert_int_equal(sst_record(s, &rep), 1);
+	assert_int_equal(rep.type, RPT_SANDBOX);
+	assert_int_equal(rep.sysno, 41);
+	sst_remove(s);
+	close(o);
+	/* Gone without a word; a channel that is not a socket at all. */
+	s = fake(4243, &o);
+	close(o);
+	assert_int_equal(sst_peer(s, &rep), SST_LATER);
+	close(s->chan);
+	assert_true((s->chan = open("/dev/null", O_RDONLY)) != -1);
+	assert_int_equal(sst_peer(s, &rep), SST_LATER);
+	sst_remove(s);
+	reset();
+}
+
+/* A final record must be a final record, alone. */
+static void
+final_record_checked(void **state)
+{
+	struct rpt_record rep;
+	struct sst_session *s;
+	int o;
+
+	(void)state;
+	s = fake(5000, &o);
+	put(o, RPT_PEER);			/* a name is no end */
+	assert_int_equal(sst_record(s, &rep), -1);
+	assert_int_equal(s->chan, -1);
+	sst_remove(s);				/* channel already closed */
+	close(o);
+	s = fake(5001, &o);
+	put(o, RPT_CLOSE);
+	put(o, RPT_PEER);			/* something after it */
+	assert_int_equal(sst_record(s, &rep), -1);
+	sst_remove(s);
+	close(o);
+	s = fake(5002, &o);
+	put(o, RPT_VERDICT);				/* the acceptor's own */
+	assert_int_equal(sst_record(s, &rep), -1);
+	sst_remove(s);
+	close(o);
+	reset();
+}
+
+/* The verdict reaches the session; one that is gone cannot get it. */
+static void
+verdicts(void **state)
+{
+	unsigned char buf[RPT_SIZE];
+	struct rpt_record rep;
+	struct sst_session *s;
+	int o;
+
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);		/* as the acceptor has it */
+	s = fake(6000, &o);
+	assert_int_equal(sst_verdict(s, RPT_PROCEED), 0);
+	assert_int_equal(read(o, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	assert_int_equal(rpt_decode(buf, sizeof(buf), &rep), 0);
+	assert_int_equal(rep.type, RPT_VERDICT);
+	assert_int_equal(rep.reason, RPT_PROCEED);
+	close(o);
+	assert_int_equal(sst_verdict(s, RPT_REFUSE), -1);
+	sst_remove(s);
+	reset();
+}
+
+/* The awaiting list: grows past its first 16, a settled session's place
+ * goes to the last one, every one found by its index, none past them. */
+static void
+awaiting_list(void **state)
+{
+	struct sst_session *s;
+	pid_t seen[40];
+
+	(void)state;
+	for (pid_t pid = 100; pid < 140; pid++)
+		assert_int_equal(sst_await(add(pid)), 0);
+	assert_int_equal(sst_nawaiting(), 40);
+	assert_null(sst_awaiting(40));
+	sst_settle(sst_find(105));
+	sst_settle(sst_find(105));		/* once only */
+	assert_int_equal(sst_nawaiting(), 39);
+	assert_int_equal(sst_awaiting(5)->pid, 139);
+	sst_settle(sst_find(139 - 1));		/* the last one: no move */
+	assert_int_equal(sst_nawaiting(), 38);
+	memset(seen, 0, sizeof(seen));
+	for (size_t i = 0; i < sst_nawaiting(); i++) {
+		s = sst_awaiting(i);
+		assert_non_null(s);
+		assert_int_equal(s->waiting, i + 1);
+		assert_int_equal(seen[s->pid - 100], 0);
+		seen[s->pid - 100] = 1;
+	}
+	assert_int_equal(seen[105 - 100] + seen[138 - 100], 0);
+	while (sst_nawaiting() > 0)
+		sst_settle(sst_awaiting(0));
+	free(sst.wait);
+	sst.wait = NULL;
+	sst.capwait = 0;
+	reset();
+}
+
 int
 main(void)
 {
@@ -417,6 +635,11 @@ main(void)
 		cmocka_unit_test(many),
 		cmocka_unit_test(shrinks),
 		cmocka_unit_test(signalled),
+		cmocka_unit_test(strangers_passed_over),
+		cmocka_unit_test(peer_reports),
+		cmocka_unit_test(final_record_checked),
+		cmocka_unit_test(verdicts),
+		cmocka_unit_test(awaiting_list),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
