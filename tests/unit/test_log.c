@@ -13,9 +13,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -274,6 +276,104 @@ journal_match(void **state)
 	assert_non_null(strstr(out, "]: to the journal\n"));
 }
 
+/*
+ * The acceptor's own syslog socket: each line one datagram with its
+ * priority, the time and the tag; a new socket replaces (and closes) the
+ * old; when the socket fails, the owner is told once and nothing more is
+ * sent.  The child reports what it saw on stderr, one fact a line.
+ */
+static int lost_calls;
+
+static void
+on_lost(void)
+{
+	lost_calls++;
+}
+
+static void
+own_datagram(int fd, const char *what)
+{
+	char buf[256];
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+	buf[n > 0 ? n : 0] = '\0';
+	fprintf(stderr, "%s=%s\n", what, n > 0 ? buf : "(none)");
+}
+
+static void
+own_socket_child(void)
+{
+	int a[2], b[2];
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, a) == -1 ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, b) == -1)
+		_exit(90);
+	log_init(0, LOG_LOCAL2, -1);		/* glibc's syslog first */
+	log_use_socket(a[0], on_lost);
+	log_info("hello %s", "there\n");
+	own_datagram(a[1], "a");
+	log_debug("below the level");
+	own_datagram(a[1], "debug");
+	log_use_socket(b[0], on_lost);
+	fprintf(stderr, "old=%s\n", fcntl(a[0], F_GETFD) == -1 &&
+	    errno == EBADF ? "closed" : "open");
+	log_warnx("second");
+	own_datagram(b[1], "b");
+	close(b[1]);
+	log_warnx("third");
+	log_warnx("fourth");
+	fprintf(stderr, "lost=%d new=%s\n", lost_calls,
+	    fcntl(b[0], F_GETFD) == -1 && errno == EBADF ? "closed" : "open");
+}
+
+static void
+own_socket(void **state)
+{
+	char out[1024], *p;
+
+	(void)state;
+	assert_int_equal(run(own_socket_child, out, sizeof(out)), 0);
+	/* <LOG_LOCAL2 | LOG_INFO>Mmm dd hh:mm:ss caseserv[PID]: line */
+	assert_non_null(p = strstr(out, "a=<150>"));
+	assert_true(p[7 + 15] == ' ');
+	assert_int_equal(strncmp(p + 7 + 16, "caseserv[", 9), 0);
+	assert_non_null(strstr(p, "]: hello there\\012\n"));
+	assert_non_null(strstr(out, "debug=(none)\n"));
+	assert_non_null(strstr(out, "old=closed\n"));
+	assert_non_null(strstr(out, "b=<148>"));
+	assert_non_null(strstr(out, "]: second\n"));
+	assert_non_null(strstr(out, "lost=1 new=closed\n"));
+	assert_null(strstr(out, "third"));
+	assert_null(strstr(out, "fourth"));
+}
+
+/* Logging to stderr (-d): a syslog socket handed over is just closed. */
+static void
+own_socket_stderr_child(void)
+{
+	int a[2];
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, a) == -1)
+		_exit(90);
+	log_init(1, LOG_DAEMON, -1);
+	log_use_socket(a[0], on_lost);
+	log_warnx("still on stderr");
+	fprintf(stderr, "sock=%s\n", fcntl(a[0], F_GETFD) == -1 &&
+	    errno == EBADF ? "closed" : "open");
+	own_datagram(a[1], "sent");
+}
+
+static void
+own_socket_stderr(void **state)
+{
+	char out[512];
+
+	(void)state;
+	assert_int_equal(run(own_socket_stderr_child, out, sizeof(out)), 0);
+	assert_non_null(strstr(untag(out), "still on stderr\nsock=closed\n"
+	    "sent=(none)\n"));
+}
+
 int
 main(void)
 {
@@ -285,6 +385,8 @@ main(void)
 		cmocka_unit_test(escaped),
 		cmocka_unit_test(journal),
 		cmocka_unit_test(journal_match),
+		cmocka_unit_test(own_socket),
+		cmocka_unit_test(own_socket_stderr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

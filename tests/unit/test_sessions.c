@@ -561,6 +561,12 @@ final_record_checked(void **state)
 	assert_int_equal(sst_record(s, &rep), -1);
 	sst_remove(s);
 	close(o);
+	s = fake(5003, &o);
+	assert_int_equal(write(o, (unsigned char[RPT_SIZE]){ 0x5a }, RPT_SIZE),
+	    RPT_SIZE);					/* no magic */
+	assert_int_equal(sst_record(s, &rep), -1);
+	sst_remove(s);
+	close(o);
 	reset();
 }
 
