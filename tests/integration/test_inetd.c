@@ -219,6 +219,86 @@ test_pipes_bad_env(void **state)
 	close(out[0]);
 }
 
+/*
+ * tcpserver's variables in every shape, under an allow and a deny list:
+ * an IPv4 or IPv6 address and a port name the peer, which the lists then
+ * judge; anything else (one of the two missing, a port out of range or
+ * with trailing text, no address) is an unknown peer, which an allow list
+ * refuses, with a warning.  The input is empty: a served peer ends at EOF.
+ */
+static void
+test_pipes_env_peers(void **state)
+{
+	static const struct {
+		const char	*ip, *port;
+		const char	*peer;		/* as logged */
+		int		 served, warned;
+	} cases[] = {
+		{ "192.0.2.7", "5123", "192.0.2.7:5123", 1, 0 },
+		{ "2001:db8::5", "80", "[2001:db8::5]:80", 1, 0 },
+		{ "192.0.2.66", "1", "192.0.2.66:1", 0, 0 },	/* denied */
+		{ "198.51.100.1", "1", "198.51.100.1:1", 0, 0 }, /* not allowed */
+		{ "2001:db9::1", "65535", "[2001:db9::1]:65535", 0, 0 },
+		{ NULL, NULL, "unknown", 0, 0 },
+		{ "192.0.2.7", NULL, "unknown", 0, 1 },
+		{ NULL, "5123", "unknown", 0, 1 },
+		{ "192.0.2.7", "65536", "unknown", 0, 1 },
+		{ "192.0.2.7", "51x", "unknown", 0, 1 },
+		{ "192.0.2.7", "-1", "unknown", 0, 1 },
+		{ "192.0.2.7", "0", "unknown", 0, 1 },
+		{ "192.0.2.7", "99999999999999999999999", "unknown", 0, 1 },
+		{ "example.org", "80", "unknown", 0, 1 },
+	};
+	struct cst_daemon *d = *state;
+	char ip[64], port[64], needle[128];
+	const char *env[3];
+	int in[2], out[2];
+	unsigned char buf[8];
+
+	conf(d, "allow = ( \"192.0.2.0/24\", \"2001:db8::/32\" );\n"
+	    "deny = ( \"192.0.2.66/32\" );");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = 0;
+
+		print_message("TCPREMOTEIP=%s TCPREMOTEPORT=%s\n",
+		    cases[i].ip ? cases[i].ip : "(unset)",
+		    cases[i].port ? cases[i].port : "(unset)");
+		if (cases[i].ip != NULL) {
+			snprintf(ip, sizeof(ip), "TCPREMOTEIP=%s", cases[i].ip);
+			env[n++] = ip;
+		}
+		if (cases[i].port != NULL) {
+			snprintf(port, sizeof(port), "TCPREMOTEPORT=%s",
+			    cases[i].port);
+			env[n++] = port;
+		}
+		env[n] = NULL;
+		cst_must_write(d->log, "");
+		assert_int_equal(pipe(in), 0);
+		assert_int_equal(pipe(out), 0);
+		inetd_spawn(d, cst_binary(0), in[0], out[1], env);
+		close(in[0]);
+		close(out[1]);
+		close(in[1]);
+		if (cases[i].served) {
+			assert_int_equal(pipe_read_eof(out[0], buf, sizeof(buf)),
+			    0);
+			assert_ended(d, cases[i].peer, "eof", 0);
+		} else {
+			assert_int_equal(cst_exit_code(cst_wait_exit(d,
+			    CST_WAIT_MS)), 0);
+			snprintf(needle, sizeof(needle), "refused peer=%s "
+			    "reason=acl", cases[i].peer);
+			assert_int_equal(cst_log_count(d, needle), 1);
+			assert_int_equal(cst_log_count(d, "open peer="), 0);
+		}
+		assert_int_equal(cst_log_count(d, "$TCPREMOTEIP/$TCPREMOTEPORT "
+		    "are not an address and a port"), cases[i].warned);
+		close(out[0]);
+		d->pid = 0;
+	}
+}
+
 static void
 test_tcp(void **state)
 {
@@ -525,6 +605,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, cst_setup, cst_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_socketpair), T(test_pipes), T(test_pipes_bad_env),
+		T(test_pipes_env_peers),
 		T(test_tcp), T(test_acl_refused), T(test_idle_timeout),
 		T(test_sandboxed), T(test_violation), T(test_sigterm),
 		T(test_usage), T(test_stderr_is_client),
