@@ -490,15 +490,60 @@ test_sigterm(void **state)
 	char needle[96];
 	int fd, port;
 
+	/* SIGINT (a terminal's ^C) stops it as SIGTERM does. */
 	conf(d, NULL);
-	port = inetd_tcp(d, cst_binary(0), NULL, &fd);
-	cst_roundtrip(fd, "before the stop");
-	snprintf(needle, sizeof(needle), "open peer=127.0.0.1:%d", port);
-	assert_int_equal(cst_log_wait(d, needle, CST_WAIT_MS), 0);
-	assert_int_equal(cst_signal(d, SIGTERM), 0);
-	assert_int_equal(cst_exit_code(cst_wait_exit(d, CST_WAIT_MS)), 0);
-	assert_int_equal(cst_log_count(d, "reason=shutdown"), 1);
-	close(fd);
+	for (int i = 0; i < 2; i++) {
+		cst_must_write(d->log, "");
+		port = inetd_tcp(d, cst_binary(0), NULL, &fd);
+		cst_roundtrip(fd, "before the stop");
+		snprintf(needle, sizeof(needle), "open peer=127.0.0.1:%d", port);
+		assert_int_equal(cst_log_wait(d, needle, CST_WAIT_MS), 0);
+		assert_int_equal(cst_signal(d, i == 0 ? SIGTERM : SIGINT), 0);
+		assert_int_equal(cst_exit_code(cst_wait_exit(d, CST_WAIT_MS)),
+		    0);
+		assert_int_equal(cst_log_count(d, "reason=shutdown"), 1);
+		close(fd);
+		d->pid = 0;
+	}
+}
+
+/*
+ * Without -e nothing may reach standard error, which inetd may have
+ * pointed anywhere: it is put on /dev/null, so even the notes about the
+ * account (not root) and the session's lines never show there.
+ */
+static void
+test_no_stderr(void **state)
+{
+	static const char text[] = "Quiet Please";
+	struct cst_daemon *d = *state;
+	int sv[2], status;
+	pid_t pid;
+	char *log;
+
+	conf(d, NULL);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_true((pid = fork()) != -1);
+	if (pid == 0) {
+		int logfd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (logfd == -1 || dup2(sv[1], 0) == -1 ||
+		    dup2(sv[1], 1) == -1 || dup2(logfd, 2) == -1)
+			_exit(127);
+		(void)close_range(3, ~0U, 0);
+		execl(cst_binary(0), cst_binary(0), "-i", "-c", d->conf,
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	exchange(sv[0], sv[0], (const unsigned char *)text, strlen(text));
+	close(sv[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(log = cst_log_read(d));
+	assert_string_equal(log, "");
+	free(log);
 }
 
 /*
@@ -608,7 +653,7 @@ main(void)
 		T(test_pipes_env_peers),
 		T(test_tcp), T(test_acl_refused), T(test_idle_timeout),
 		T(test_sandboxed), T(test_violation), T(test_sigterm),
-		T(test_usage), T(test_stderr_is_client),
+		T(test_usage), T(test_stderr_is_client), T(test_no_stderr),
 		T(test_shutdown_timeout),
 	};
 
