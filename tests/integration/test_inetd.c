@@ -219,6 +219,86 @@ test_pipes_bad_env(void **state)
 	close(out[0]);
 }
 
+/*
+ * tcpserver's variables in every shape, under an allow and a deny list:
+ * an IPv4 or IPv6 address and a port name the peer, which the lists then
+ * judge; anything else (one of the two missing, a port out of range or
+ * with trailing text, no address) is an unknown peer, which an allow list
+ * refuses, with a warning.  The input is empty: a served peer ends at EOF.
+ */
+static void
+test_pipes_env_peers(void **state)
+{
+	static const struct {
+		const char	*ip, *port;
+		const char	*peer;		/* as logged */
+		int		 served, warned;
+	} cases[] = {
+		{ "192.0.2.7", "5123", "192.0.2.7:5123", 1, 0 },
+		{ "2001:db8::5", "80", "[2001:db8::5]:80", 1, 0 },
+		{ "192.0.2.66", "1", "192.0.2.66:1", 0, 0 },	/* denied */
+		{ "198.51.100.1", "1", "198.51.100.1:1", 0, 0 }, /* not allowed */
+		{ "2001:db9::1", "65535", "[2001:db9::1]:65535", 0, 0 },
+		{ NULL, NULL, "unknown", 0, 0 },
+		{ "192.0.2.7", NULL, "unknown", 0, 1 },
+		{ NULL, "5123", "unknown", 0, 1 },
+		{ "192.0.2.7", "65536", "unknown", 0, 1 },
+		{ "192.0.2.7", "51x", "unknown", 0, 1 },
+		{ "192.0.2.7", "-1", "unknown", 0, 1 },
+		{ "192.0.2.7", "0", "unknown", 0, 1 },
+		{ "192.0.2.7", "99999999999999999999999", "unknown", 0, 1 },
+		{ "example.org", "80", "unknown", 0, 1 },
+	};
+	struct cst_daemon *d = *state;
+	char ip[64], port[64], needle[128];
+	const char *env[3];
+	int in[2], out[2];
+	unsigned char buf[8];
+
+	conf(d, "allow = ( \"192.0.2.0/24\", \"2001:db8::/32\" );\n"
+	    "deny = ( \"192.0.2.66/32\" );");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = 0;
+
+		print_message("TCPREMOTEIP=%s TCPREMOTEPORT=%s\n",
+		    cases[i].ip ? cases[i].ip : "(unset)",
+		    cases[i].port ? cases[i].port : "(unset)");
+		if (cases[i].ip != NULL) {
+			snprintf(ip, sizeof(ip), "TCPREMOTEIP=%s", cases[i].ip);
+			env[n++] = ip;
+		}
+		if (cases[i].port != NULL) {
+			snprintf(port, sizeof(port), "TCPREMOTEPORT=%s",
+			    cases[i].port);
+			env[n++] = port;
+		}
+		env[n] = NULL;
+		cst_must_write(d->log, "");
+		assert_int_equal(pipe(in), 0);
+		assert_int_equal(pipe(out), 0);
+		inetd_spawn(d, cst_binary(0), in[0], out[1], env);
+		close(in[0]);
+		close(out[1]);
+		close(in[1]);
+		if (cases[i].served) {
+			assert_int_equal(pipe_read_eof(out[0], buf, sizeof(buf)),
+			    0);
+			assert_ended(d, cases[i].peer, "eof", 0);
+		} else {
+			assert_int_equal(cst_exit_code(cst_wait_exit(d,
+			    CST_WAIT_MS)), 0);
+			snprintf(needle, sizeof(needle), "refused peer=%s "
+			    "reason=acl", cases[i].peer);
+			assert_int_equal(cst_log_count(d, needle), 1);
+			assert_int_equal(cst_log_count(d, "open peer="), 0);
+		}
+		assert_int_equal(cst_log_count(d, "$TCPREMOTEIP/$TCPREMOTEPORT "
+		    "are not an address and a port"), cases[i].warned);
+		close(out[0]);
+		d->pid = 0;
+	}
+}
+
 static void
 test_tcp(void **state)
 {
@@ -410,15 +490,60 @@ test_sigterm(void **state)
 	char needle[96];
 	int fd, port;
 
+	/* SIGINT (a terminal's ^C) stops it as SIGTERM does. */
 	conf(d, NULL);
-	port = inetd_tcp(d, cst_binary(0), NULL, &fd);
-	cst_roundtrip(fd, "before the stop");
-	snprintf(needle, sizeof(needle), "open peer=127.0.0.1:%d", port);
-	assert_int_equal(cst_log_wait(d, needle, CST_WAIT_MS), 0);
-	assert_int_equal(cst_signal(d, SIGTERM), 0);
-	assert_int_equal(cst_exit_code(cst_wait_exit(d, CST_WAIT_MS)), 0);
-	assert_int_equal(cst_log_count(d, "reason=shutdown"), 1);
-	close(fd);
+	for (int i = 0; i < 2; i++) {
+		cst_must_write(d->log, "");
+		port = inetd_tcp(d, cst_binary(0), NULL, &fd);
+		cst_roundtrip(fd, "before the stop");
+		snprintf(needle, sizeof(needle), "open peer=127.0.0.1:%d", port);
+		assert_int_equal(cst_log_wait(d, needle, CST_WAIT_MS), 0);
+		assert_int_equal(cst_signal(d, i == 0 ? SIGTERM : SIGINT), 0);
+		assert_int_equal(cst_exit_code(cst_wait_exit(d, CST_WAIT_MS)),
+		    0);
+		assert_int_equal(cst_log_count(d, "reason=shutdown"), 1);
+		close(fd);
+		d->pid = 0;
+	}
+}
+
+/*
+ * Without -e nothing may reach standard error, which inetd may have
+ * pointed anywhere: it is put on /dev/null, so even the notes about the
+ * account (not root) and the session's lines never show there.
+ */
+static void
+test_no_stderr(void **state)
+{
+	static const char text[] = "Quiet Please";
+	struct cst_daemon *d = *state;
+	int sv[2], status;
+	pid_t pid;
+	char *log;
+
+	conf(d, NULL);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_true((pid = fork()) != -1);
+	if (pid == 0) {
+		int logfd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (logfd == -1 || dup2(sv[1], 0) == -1 ||
+		    dup2(sv[1], 1) == -1 || dup2(logfd, 2) == -1)
+			_exit(127);
+		(void)close_range(3, ~0U, 0);
+		execl(cst_binary(0), cst_binary(0), "-i", "-c", d->conf,
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	exchange(sv[0], sv[0], (const unsigned char *)text, strlen(text));
+	close(sv[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(log = cst_log_read(d));
+	assert_string_equal(log, "");
+	free(log);
 }
 
 /*
@@ -525,9 +650,10 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, cst_setup, cst_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_socketpair), T(test_pipes), T(test_pipes_bad_env),
+		T(test_pipes_env_peers),
 		T(test_tcp), T(test_acl_refused), T(test_idle_timeout),
 		T(test_sandboxed), T(test_violation), T(test_sigterm),
-		T(test_usage), T(test_stderr_is_client),
+		T(test_usage), T(test_stderr_is_client), T(test_no_stderr),
 		T(test_shutdown_timeout),
 	};
 
