@@ -880,6 +880,22 @@ cst_echo_once(const char *addr, int port, const char *text)
 
 /* ---- /proc ---- */
 
+/* The spawner, or a session forked ahead of need and still idle. */
+int
+cst_is_standby(pid_t pid)
+{
+	char path[64], *cmd;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((cmd = cst_read_file(path)) == NULL)
+		return 0;
+	r = strcmp(cmd, "caseserv: spawner") == 0 ||
+	    strcmp(cmd, "caseserv: session (idle)") == 0;
+	free(cmd);
+	return r;
+}
+
 int
 cst_children(pid_t ppid, int *zombies)
 {
@@ -899,7 +915,8 @@ cst_children(pid_t ppid, int *zombies)
 			continue;
 		/* The command name may hold spaces and ')': skip to the last. */
 		if ((rp = strrchr(text, ')')) != NULL &&
-		    sscanf(rp + 1, " %c %d", &state, &pp) == 2 && pp == ppid) {
+		    sscanf(rp + 1, " %c %d", &state, &pp) == 2 && pp == ppid &&
+		    !cst_is_standby((pid_t)atoi(de->d_name))) {
 			n++;
 			*zombies += state == 'Z';
 		}
