@@ -277,6 +277,18 @@ spw_receive(int fd, struct spw_born *b)
 				close(one);
 		}
 	}
+	/* Out of descriptors here (EMFILE): the kernel dropped what did
+	 * not fit, and the session, its channel gone, exits.  Our failure,
+	 * not the spawner's: reported as a fork that failed. */
+	if ((mh.msg_flags & MSG_CTRUNC) && !(mh.msg_flags & MSG_TRUNC) &&
+	    nfds < 2 && spw_decode(buf, (size_t)n, 2, b) == 0 && b->pid > 0) {
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		b->pid = 0;
+		b->err = EMFILE;
+		b->pidfd = b->chan = -1;
+		return 1;
+	}
 	ok = !(mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) &&
 	    spw_decode(buf, (size_t)n, nfds, b) == 0;
 	if (!ok) {

@@ -286,6 +286,7 @@ test_no_zombies(void **state)
 	/* Once listening, the acceptor's descriptors are all in place; a
 	 * session adds two (its pidfd and channel) while it runs. */
 	acceptor = cst_must_acceptor(d);
+	(void)cst_settled_fds(acceptor);
 	fds = count_fds(acceptor);
 	assert_true(fds > 0);
 	for (i = 0; i < NSESSIONS; i++)

@@ -880,6 +880,34 @@ cst_echo_once(const char *addr, int port, const char *text)
 
 /* ---- /proc ---- */
 
+/* Descriptors of pid, once their count has held still for 300 ms
+ * (bounded): the pool of idle sessions is full. */
+int
+cst_settled_fds(pid_t pid)
+{
+	int64_t end = cst_now_ms() + CST_WAIT_MS, since = cst_now_ms();
+	int last = -1, n;
+
+	for (;; cst_sleep_ms(20)) {
+		char dir[64];
+		struct dirent *de;
+		DIR *dp;
+
+		snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+		if ((dp = opendir(dir)) == NULL)
+			return -1;
+		for (n = 0; (de = readdir(dp)) != NULL;)
+			n += de->d_name[0] != '.';
+		closedir(dp);
+		if (n != last) {
+			last = n;
+			since = cst_now_ms();
+		}
+		if (cst_now_ms() - since >= 300 || cst_now_ms() >= end)
+			return n;
+	}
+}
+
 /* The spawner, or a session forked ahead of need and still idle. */
 int
 cst_is_standby(pid_t pid)

@@ -160,6 +160,8 @@ int cst_children(pid_t ppid, int *zombies);
 /* Is pid the spawner or a session forked ahead of need, still idle?
  * cst_children() leaves those out. */
 int cst_is_standby(pid_t pid);
+/* Descriptors of pid once their count holds still (the pool is full). */
+int cst_settled_fds(pid_t pid);
 /*
  * The acceptor: the one child of main (d->pid) named caseserv-acc, once
  * it is accepting (main's title is set then), waited for up to
