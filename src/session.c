@@ -4,9 +4,11 @@
  * ses_run() first locks the process down (ses_lock_down reads as the list
  * of protections), then echoes toggled chunks until the client is done, a
  * limit is reached or the acceptor asks it to finish, and reports how it
- * ended.  Nothing here allocates or logs: after the sandbox is on, the
- * only system calls are read, write, poll, shutdown, close, clock_gettime
- * and exit.
+ * ended.  ses_pool_run() is the same for a session forked ahead of need:
+ * the lock-down with no client at all, then the wait on its channel for
+ * one (ses_receive).  Nothing here allocates or logs: after the sandbox is
+ * on, the only system calls are read, write, poll, shutdown, close,
+ * clock_gettime, recvmsg (the hand-over) and exit.
  */
 #include "config.h"
 
