@@ -618,21 +618,16 @@ sup_spawner(int64_t now)
  * Pooled sessions whose channel stirred: an idle session writes nothing
  * unless its lock-down failed, and its channel hangs up when it dies.
  * Either way it will never serve: killed and forgotten (its exit, reaped
- * later, is then a pid the book no longer knows).
+ * later, is then a pid the book no longer knows).  Backwards: removal
+ * moves the last one into the hole.
  */
 static void
 sup_pool_check(const struct pollfd *pfd, size_t n)
 {
 	struct sst_session *s;
 
-	for (size_t i = 0; i < n; i++) {
-		if (pfd[i].revents == 0)
-			continue;
-		/* By its channel: collected exits may have moved the list. */
-		for (size_t k = 0; (s = sst_pool_at(k)) != NULL; k++)
-			if (s->chan == pfd[i].fd)
-				break;
-		if (s == NULL)
+	for (size_t i = n; i-- > 0;) {
+		if (pfd[i].revents == 0 || (s = sst_pool_at(i)) == NULL)
 			continue;
 		(void)chd_signal(s->pidfd, SIGKILL);
 		sup_collect_idle(s, 0);
@@ -702,37 +697,25 @@ sup_verdict(struct sst_session *s, int64_t now)
 	    (long)s->pid, sst_active());
 }
 
-/* The awaiting session whose channel is fd, or NULL (gone since). */
-static struct sst_session *
-sup_awaiting_on(int fd)
-{
-	struct sst_session *s;
-
-	for (size_t i = 0; (s = sst_awaiting(i)) != NULL; i++)
-		if (s->chan == fd)
-			return s;
-	return NULL;
-}
-
 /*
- * The sessions awaiting a verdict, polled in pfd[0..n): the ones that
- * sent something, then the ones past their deadline.  Found by their
- * channel, not their place: the exits collected earlier in the turn may
- * have taken some off the list (a session that ended first), so that
- * their host no longer counts against the next client's admission.
- * Backwards, because sst_settle() moves the last one into the hole.
+ * The sessions awaiting a verdict, polled from pfd[0..n) in the order of
+ * the awaiting list: the ones that sent something, and the ones past
+ * their deadline.  Backwards, because sst_settle() moves the last one
+ * into the hole, and the last ones have been seen by then.
  */
 static void
 sup_verdicts(const struct pollfd *pfd, size_t n, int64_t now)
 {
 	struct sst_session *s;
 
-	for (size_t i = 0; i < n; i++)
-		if (pfd[i].revents != 0 && (s = sup_awaiting_on(pfd[i].fd)) != NULL)
+	for (size_t i = n; i-- > 0;) {
+		if ((s = sst_awaiting(i)) == NULL)
+			continue;
+		if (pfd[i].revents != 0)
 			sup_verdict(s, now);
-	for (size_t i = sst_nawaiting(); i-- > 0;)
-		if ((s = sst_awaiting(i)) != NULL && now >= s->deadline)
+		else if (now >= s->deadline)
 			sup_give_up(s);
+	}
 }
 
 /*
@@ -1114,9 +1097,7 @@ sup_turn(struct pollfd *pfd, size_t nlsn, size_t npool, size_t npfd)
 	if (poll(pfd, npfd, sup_timeout(sup_now())) == -1 && errno != EINTR)
 		fatal(EX_OSERR, "acceptor: poll");
 	now = sup_now();
-	/* Exits first: a session that has ended no longer counts against
-	 * its host when the next client's name is answered. */
-	sup_collect();
+	/* Before any session leaves the book: pfd follows the two lists. */
 	sup_pool_check(pfd + lend + 1, npool);
 	sup_verdicts(pfd + wbeg, npfd - wbeg, now);
 	if (pfd[lend].revents != 0)
@@ -1124,6 +1105,7 @@ sup_turn(struct pollfd *pfd, size_t nlsn, size_t npool, size_t npfd)
 	sup_signals(now);
 	if (pfd[1].revents != 0)
 		sup_messages(now);
+	sup_collect();
 	sup_log_refused(NULL, NULL, NULL, now);
 	sup_scheduled(now);
 	if (sup.stopping) {
