@@ -15,6 +15,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -574,12 +575,36 @@ is_keeper(long pid)
 	return 0;
 }
 
+/*
+ * A caseserv session, idle (forked ahead of need) or serving: its title
+ * starts with "caseserv: session".  Never a keeper, so that idle ones
+ * count as sessions both idle and held (they cancel out), and the
+ * teardown ends when the count is back to the idle one.
+ */
+static int
+is_session_title(long pid)
+{
+	char path[64], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strncmp(buf, "caseserv: session", 17) == 0;
+}
+
 static void
 find_keepers(long pid)
 {
 	long kids[HOLD_KEEPERS], n;
 
-	if (nkeepers >= HOLD_KEEPERS)
+	if (nkeepers >= HOLD_KEEPERS || is_session_title(pid))
 		return;
 	keepers[nkeepers++] = pid;
 	n = children_of(pid, kids, HOLD_KEEPERS);

@@ -41,6 +41,30 @@ chd_spawn(int *pidfd)
 	return (pid_t)pid;
 }
 
+pid_t
+chd_spawn_sibling(int *pidfd)
+{
+	int fd = -1;
+	long pid;
+
+	/* SECURITY: exactly these flags (the spawner's filter allows no
+	 * other value).  CLONE_PARENT makes the child our parent's: its
+	 * exit is reported there (with our own exit signal, SIGCHLD: the
+	 * kernel takes the caller's for CLONE_PARENT, not the one given),
+	 * its parent-death signal follows that parent, and getppid() names
+	 * it.  The pidfd still comes back to us, the caller. */
+#if defined(__s390__) || defined(__s390x__)
+	pid = syscall(SYS_clone, 0, CLONE_PARENT | CLONE_PIDFD | SIGCHLD, &fd,
+	    NULL, 0);
+#else
+	pid = syscall(SYS_clone, CLONE_PARENT | CLONE_PIDFD | SIGCHLD, 0, &fd,
+	    NULL, 0);
+#endif
+	if (pid > 0)
+		*pidfd = fd;
+	return (pid_t)pid;
+}
+
 int
 chd_signal(int pidfd, int sig)
 {

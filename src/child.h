@@ -15,6 +15,11 @@
  * must be single-threaded and the child must not rely on them.
  */
 pid_t chd_spawn(int *pidfd);
+/*
+ * The same, with CLONE_PARENT: the child is our parent's (the spawner
+ * makes sessions that are the acceptor's children); the pidfd is ours.
+ */
+pid_t chd_spawn_sibling(int *pidfd);
 /* Send sig to the process pidfd names.  0, or -1 (errno set). */
 int chd_signal(int pidfd, int sig);
 

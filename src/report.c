@@ -18,6 +18,14 @@
  *	16  4 or 16 address bytes, the rest of the 16 zero
  *
  * RPT_LOCAL has all of bytes 8..31 zero, RPT_VERDICT only its reason.
+ *
+ * The hand-over (RPT_START_SIZE bytes, its own magic):
+ *
+ *	 0  uint32  magic "CSST"	 4  uint16  version
+ *	 6  uint16  zero		 8  uint32  idle_timeout
+ *	12  uint32  session_timeout	16  int64   max_bytes
+ *	24  uint32  proxy_timeout	28  uint32  zero
+ *	32  the peer, as RPT_PEER's bytes 8..31	56  8 bytes zero
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -166,6 +174,57 @@ rpt_decode(const void *buf, size_t len, struct rpt_record *out)
 	out->sysno = (long)sysno;
 	out->in = in;
 	out->out = outb;
+	out->peer = peer;
+	return 0;
+}
+
+void
+rpt_encode_start(const struct rpt_start *st, unsigned char buf[RPT_START_SIZE])
+{
+	uint32_t magic = RPT_START_MAGIC, idle = (uint32_t)st->idle_timeout;
+	uint32_t sess = (uint32_t)st->session_timeout;
+	uint32_t proxy = (uint32_t)st->proxy_timeout;
+	uint16_t version = RPT_VERSION;
+
+	memset(buf, 0, RPT_START_SIZE);
+	PUT(buf, 0, magic);
+	PUT(buf, 4, version);
+	PUT(buf, 8, idle);
+	PUT(buf, 12, sess);
+	PUT(buf, 16, st->max_bytes);
+	PUT(buf, 24, proxy);
+	/* rpt_put_peer writes bytes 8..31 of where it is given: 32..55. */
+	rpt_put_peer(&st->peer, buf + 24);
+}
+
+int
+rpt_decode_start(const void *buf, size_t len, struct rpt_start *out)
+{
+	const unsigned char *b = buf;
+	uint32_t magic, idle, sess, proxy, pad;
+	uint16_t version, type;
+	int64_t max;
+	struct sockaddr_storage peer;
+
+	if (buf == NULL || len != RPT_START_SIZE)
+		return -1;
+	GET(b, 0, magic);
+	GET(b, 4, version);
+	GET(b, 6, type);
+	GET(b, 8, idle);
+	GET(b, 12, sess);
+	GET(b, 16, max);
+	GET(b, 24, proxy);
+	GET(b, 28, pad);
+	if (magic != RPT_START_MAGIC || version != RPT_VERSION || type != 0 ||
+	    pad != 0 || idle > RPT_TIMEOUT_MAX || sess > RPT_TIMEOUT_MAX ||
+	    max < 0 || proxy > RPT_PROXY_MAX || !rpt_zero(b + 56, 8) ||
+	    rpt_get_peer(b + 24, &peer) == -1)
+		return -1;
+	out->idle_timeout = (int)idle;
+	out->session_timeout = (int)sess;
+	out->max_bytes = max;
+	out->proxy_timeout = (int)proxy;
 	out->peer = peer;
 	return 0;
 }

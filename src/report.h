@@ -49,6 +49,33 @@ struct rpt_record {
 	struct sockaddr_storage peer;
 };
 
+/*
+ * The hand-over: what a pre-forked session is told with its client's
+ * socket (SCM_RIGHTS beside it), in one message of its own size on the
+ * same channel.  The settings are the acceptor's at the hand-over, so a
+ * reload applies to the next session handed a client.
+ */
+#define RPT_START_MAGIC	0x43535354u	/* "CSST" */
+#define RPT_START_SIZE	64
+#define RPT_TIMEOUT_MAX	0x7fffffffu	/* seconds: an int */
+#define RPT_PROXY_MAX	3600u
+
+struct rpt_start {
+	int		idle_timeout;		/* seconds, 0 = none */
+	int		session_timeout;	/* seconds, 0 = none */
+	int64_t		max_bytes;		/* 0 = no limit */
+	int		proxy_timeout;		/* 0: no PROXY header comes */
+	/* The peer (direct client, or the proxy): AF_INET or AF_INET6,
+	 * for the session's title only. */
+	struct sockaddr_storage peer;
+};
+
+void rpt_encode_start(const struct rpt_start *st,
+    unsigned char buf[RPT_START_SIZE]);
+/* Exactly RPT_START_SIZE bytes, magic and version, every field in its
+ * range, unused bytes zero.  0 and *out filled, or -1. */
+int rpt_decode_start(const void *buf, size_t len, struct rpt_start *out);
+
 /* Write r as RPT_SIZE bytes into buf.  Async-signal-safe. */
 void rpt_encode(const struct rpt_record *r, unsigned char buf[RPT_SIZE]);
 /*

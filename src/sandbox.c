@@ -110,9 +110,12 @@ struct sbx_group {
 
 /* ---- the session ---------------------------------------------------------- */
 
-/* The toggle loop: bytes in and out of its socket, the record at the end. */
+/* The toggle loop: bytes in and out of its socket, the record at the end;
+ * a session forked ahead of need receives its client's socket on its
+ * channel (recvmsg with exactly that flag; RLIMIT_NOFILE leaves room for
+ * that one descriptor). */
 static const struct sbx_call ses_io[] = {
-	ANY("read"), ANY("write"),
+	ANY("read"), ANY("write"), ARG_EQ("recvmsg", 2, MSG_CMSG_CLOEXEC),
 	/* SECURITY: after close_range only the socket and the channel are
 	 * open, RLIMIT_NOFILE is 0 and nothing here can make a descriptor, so
 	 * a test on the descriptor number would add nothing. */
@@ -168,6 +171,62 @@ static const struct sbx_group ses_policy[] = {
 #endif
 };
 
+/* ---- the spawner: an allow-list -------------------------------------------- */
+
+/* Its loop: a request byte in, a socket pair and a session made, the word
+ * and two descriptors out to the acceptor on the one socket it holds.
+ * SECURITY: clone with exactly these flags (the session is the
+ * acceptor's child); sendmsg with exactly MSG_NOSIGNAL (its only sockets
+ * are unnamed pairs: an address would be ignored); no socket but a pair. */
+static const struct sbx_call spw_loop[] = {
+	ANY("read"), ARG_EQ("sendmsg", 2, MSG_NOSIGNAL), ANY("close"),
+	ARG_EQ_EQ_EQ("socketpair", 0, AF_UNIX,
+	    1, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 2, 0),
+	ARG_EQ("clone", 0, CLONE_PARENT | CLONE_PIDFD | SIGCHLD),
+	ANY("exit"), ANY("exit_group"), ANY("rt_sigreturn"),
+	ANY("restart_syscall"), ANY("brk"), ARG_MASK("mmap", 2, PROT_EXEC, 0),
+	ANY("munmap"),
+};
+
+/* What a new session does under the spawner's filter before it enters its
+ * own (session.c: ses_lock_down): its name, its handlers and mask, its
+ * descriptors closed and its channel moved onto 0, its limits, the
+ * parent-death signal and the check of its parent, no capability, its
+ * Landlock layer, its filter.  SECURITY: each only ever takes away. */
+static const struct sbx_call spw_session_setup[] = {
+	ARG_EQ("prlimit64", 0, 0),
+	ARG_EQ("prctl", 0, PR_SET_NAME), ARG_EQ("prctl", 0, PR_SET_PDEATHSIG),
+	ARG_EQ("prctl", 0, PR_SET_NO_NEW_PRIVS),
+	ARG_EQ("prctl", 0, PR_SET_SECCOMP),
+	ANY("rt_sigaction"), ANY("rt_sigprocmask"), ANY("getppid"),
+	ANY("capset"), ANY("close_range"),
+	ARG_EQ("landlock_create_ruleset", 2, 0),
+	ARG_EQ("landlock_create_ruleset", 2, LANDLOCK_CREATE_RULESET_VERSION),
+	ARG_EQ("landlock_restrict_self", 1, 0),
+	ARG_EQ("dup2", 1, 0), ARG_EQ_EQ("dup3", 1, 0, 2, 0),
+};
+
+#ifdef CASESERV_SANITIZERS
+static const struct sbx_call spw_sanitizers[] = {
+	ANY("getpid"), ANY("gettid"), ANY("mmap"), ANY("mprotect"),
+	ANY("madvise"), ANY("sigaltstack"), ANY("sched_yield"), ANY("futex"),
+	ANY("prctl"), ANY("write"), ANY("tgkill"), ANY("kill"),
+};
+#endif
+
+/* The spawner's filter stays under its sessions' own: what they do in
+ * their loop passes both (ses_io, ses_time, ses_exit). */
+static const struct sbx_group spw_policy[] = {
+	GROUP(spw_loop, SCMP_ACT_ALLOW),
+	GROUP(spw_session_setup, SCMP_ACT_ALLOW),
+	GROUP(ses_io, SCMP_ACT_ALLOW),
+	GROUP(ses_time, SCMP_ACT_ALLOW),
+	GROUP(ses_exit, SCMP_ACT_ALLOW),
+#ifdef CASESERV_SANITIZERS
+	GROUP(spw_sanitizers, SCMP_ACT_ALLOW),
+#endif
+};
+
 /* ---- the acceptor: an allow-list ------------------------------------------ */
 
 /* The loop: accept, poll, main's messages (with the listeners they carry),
@@ -181,6 +240,12 @@ static const struct sbx_call acc_loop[] = {
 	ARG_EQ("accept4", 3, SOCK_NONBLOCK | SOCK_CLOEXEC),
 	ANY("poll"), ANY("ppoll"), ANY("read"), ANY("write"), ANY("close"),
 	ANY("recvmsg"), ARG_EQ("sendto", 4, 0),
+	/* The hand-over: a client's socket to a pre-forked session, on
+	 * its channel (an unnamed pair: an address would be ignored).
+	 * SECURITY: sendmsg's address is out of a filter's sight; the
+	 * acceptor's other sockets are its channel to main (a pair) and
+	 * the syslog socket (docs/SECURITY.md weighs this). */
+	ARG_EQ("sendmsg", 2, MSG_DONTWAIT | MSG_NOSIGNAL),
 	ARG_EQ_EQ_EQ("socketpair", 0, AF_UNIX,
 	    1, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 2, 0),
 };
@@ -436,7 +501,7 @@ static const struct sbx_group main_policy[] = {
 
 enum sbx_kind { SBX_ALLOW_LIST, SBX_DENY_LIST };
 
-static struct sock_fprog ses_prog;
+static struct sock_fprog ses_prog, spw_prog;
 static void (*volatile sbx_on_violation)(long);
 static int sbx_violation_fd = -1;
 
@@ -618,6 +683,8 @@ sbx_init(void)
 		return;
 	build(ses_policy, NGROUPS(ses_policy), SBX_ALLOW_LIST, &ses_prog,
 	    "session");
+	build(spw_policy, NGROUPS(spw_policy), SBX_ALLOW_LIST, &spw_prog,
+	    "spawner");
 }
 
 /* ---- entering ------------------------------------------------------------- */
@@ -700,6 +767,15 @@ sbx_enter_acceptor(void (*on_violation)(long nr))
 	if (sbx_trap(on_violation) == -1 || load(&prog) == -1)
 		fatal(EX_OSERR, "sandbox: acceptor filter");
 	free(prog.filter);
+}
+
+int
+sbx_enter_spawner(void)
+{
+	/* No report: the acceptor sees it die of SIGSYS. */
+	if (sbx_trap(NULL) == -1)
+		return -1;
+	return load(&spw_prog);
 }
 
 int

@@ -26,6 +26,12 @@ void sbx_enter_main(void);
  * Fatal on failure.
  */
 void sbx_enter_acceptor(void (*on_violation)(long nr));
+/*
+ * Enter the spawner's allow-list (built by sbx_init with the session's):
+ * its loop, and what its sessions do before they enter their own.  A
+ * violation kills it with SIGSYS.  0 or -1 (errno set).
+ */
+int sbx_enter_spawner(void);
 /* Enter the session's filter, violations as above.  0 or -1 (errno set). */
 int sbx_enter_session(void (*on_violation)(long nr));
 /*

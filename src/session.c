@@ -4,9 +4,11 @@
  * ses_run() first locks the process down (ses_lock_down reads as the list
  * of protections), then echoes toggled chunks until the client is done, a
  * limit is reached or the acceptor asks it to finish, and reports how it
- * ended.  Nothing here allocates or logs: after the sandbox is on, the
- * only system calls are read, write, poll, shutdown, close, clock_gettime
- * and exit.
+ * ended.  ses_pool_run() is the same for a session forked ahead of need:
+ * the lock-down with no client at all, then the wait on its channel for
+ * one (ses_receive).  Nothing here allocates or logs: after the sandbox is
+ * on, the only system calls are read, write, poll, shutdown, close,
+ * clock_gettime, recvmsg (the hand-over) and exit.
  */
 #include "config.h"
 
@@ -46,6 +48,9 @@
 static unsigned char ses_buf[SES_BUFSIZE];
 static struct rpt_record ses_rep;
 static int ses_report_fd = -1;
+/* RLIMIT_NOFILE: 1 for a session forked with its client; 2 for one
+ * forked ahead of need (its channel on 0, 1 free for the client). */
+static rlim_t ses_nofile = 1;
 static volatile sig_atomic_t ses_finishing;
 static sigset_t ses_open_mask;		/* inside ppoll: SIGTERM comes in */
 #ifdef CASESERV_TEST_HOOKS
@@ -211,7 +216,7 @@ ses_take_fd0(const struct ses_conn *c)
 static int
 ses_zero_limits(void)
 {
-	static const struct {
+	const struct {
 		int		resource;
 		struct rlimit	lim;
 	} limits[] = {
@@ -219,7 +224,7 @@ ses_zero_limits(void)
 #ifndef CASESERV_COVERAGE
 		/* Coverage builds: libgcov opens and writes the counters at
 		 * exit (docs/SECURITY.md). */
-		{ RLIMIT_NOFILE, { 1, 1 } },
+		{ RLIMIT_NOFILE, { ses_nofile, ses_nofile } },
 		{ RLIMIT_FSIZE, { 0, 0 } },
 #endif
 	};
@@ -243,7 +248,8 @@ static int
 ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 {
 	static const struct rlimit none = { 0, 0 };
-	const int keep[3] = { c->rfd, c->report_fd, c->wfd };
+	const int keep[3] = { c->report_fd, c->rfd, c->wfd };
+	size_t nkeep = c->rfd == -1 ? 1 : c->rfd == c->wfd ? 2 : 3;
 
 	/* Named while prctl(PR_SET_NAME) is still allowed. */
 	if (p->title != NULL)
@@ -252,7 +258,7 @@ ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 	if (ses_signals() == -1)
 		return -1;
 	/* SECURITY: no listener, no other client, no log socket in here. */
-	if (ses_close_others(keep, c->rfd == c->wfd ? 2 : 3) == -1 ||
+	if (ses_close_others(keep, nkeep) == -1 ||
 	    ses_take_fd0(c) == -1)
 		return -1;
 	/* SECURITY: a killed session must not dump client data to disk. */
@@ -261,8 +267,9 @@ ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 	/* SECURITY: no session outlives the acceptor. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != p->parent)
 		return -1;
-	if (ses_tcp_options(c->rfd) == -1 ||
-	    (c->wfd != c->rfd && ses_tcp_options(c->wfd) == -1))
+	/* Forked ahead of need: the acceptor sets them before the hand-over. */
+	if (c->rfd != -1 && (ses_tcp_options(c->rfd) == -1 ||
+	    (c->wfd != c->rfd && ses_tcp_options(c->wfd) == -1)))
 		return -1;
 	/* SECURITY: no capability, in any set. */
 	if (prv_drop_session() == -1)
@@ -664,12 +671,9 @@ ses_close(const struct ses_conn *c, int reason)
 	close(c->rfd);
 }
 
-void
-ses_run(const struct ses_conn *c, const struct ses_params *p)
+static void
+ses_test_hooks(void)
 {
-	int reason;
-
-	ses_report_fd = c->report_fd;
 #ifdef CASESERV_TEST_HOOKS
 	if (getenv("CASESERV_TEST_SANDBOX_BREAK") != NULL)
 		ses_break_sandbox = strcmp(getenv("CASESERV_TEST_SANDBOX_BREAK"),
@@ -677,10 +681,14 @@ ses_run(const struct ses_conn *c, const struct ses_params *p)
 	ses_probe_walls = getenv("CASESERV_TEST_PROBE_WALLS") != NULL;
 	ses_attack = getenv("CASESERV_TEST_SESSION_ATTACK");
 #endif
-	if (ses_lock_down(c, p) == -1) {
-		ses_report(SES_ERROR);
-		_exit(1);
-	}
+}
+
+/* Inside the walls, with a client: the session proper.  Never returns. */
+static void __attribute__((noreturn))
+ses_client(const struct ses_conn *c, const struct ses_params *p)
+{
+	int reason;
+
 	/* Inside the walls: the PROXY header, then the acceptor's verdict. */
 	if (p->proxy_timeout > 0 && (reason = ses_proxy(c, p)) != SES_OK) {
 		/* SECURITY: refused or failed: closed without a byte served. */
@@ -693,4 +701,104 @@ ses_run(const struct ses_conn *c, const struct ses_params *p)
 	ses_close(c, reason);
 	ses_report(reason);
 	_exit(0);
+}
+
+void
+ses_run(const struct ses_conn *c, const struct ses_params *p)
+{
+	ses_report_fd = c->report_fd;
+	ses_test_hooks();
+	if (ses_lock_down(c, p) == -1) {
+		ses_report(SES_ERROR);
+		_exit(1);
+	}
+	ses_client(c, p);
+}
+
+/*
+ * SECURITY: the hand-over, from the acceptor (trusted: it holds every
+ * client anyway, but its word is checked all the same): one message of
+ * exactly RPT_START_SIZE bytes with exactly one descriptor.  With
+ * RLIMIT_NOFILE 2 and descriptor 0 the channel, the kernel can install
+ * that one only (a second would be cut: MSG_CTRUNC).  The client's
+ * descriptor, or -1: the channel closed (the acceptor let this session
+ * go, silently) or the wait ended (SIGTERM).  -2: a malformed hand-over.
+ */
+static int
+ses_receive(struct rpt_start *st)
+{
+	struct pollfd pfd = { .fd = ses_report_fd, .events = POLLIN };
+	unsigned char buf[RPT_START_SIZE + 1];
+	union {
+		char		buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr	align;
+	} cm;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *h;
+	ssize_t n;
+	int fd = -1;
+
+	for (;;) {
+		if (ses_finishing)
+			return -1;
+		if (ppoll(&pfd, 1, NULL, &ses_open_mask) == -1 && errno != EINTR)
+			return -1;
+		mh.msg_controllen = sizeof(cm.buf);
+		if ((n = recvmsg(ses_report_fd, &mh, MSG_CMSG_CLOEXEC)) == -1 &&
+		    (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			return -1;
+		break;
+	}
+	h = CMSG_FIRSTHDR(&mh);
+	if (h != NULL && h->cmsg_level == SOL_SOCKET &&
+	    h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(h), sizeof(fd));
+	if (fd == -1 || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) ||
+	    CMSG_NXTHDR(&mh, h) != NULL ||
+	    rpt_decode_start(buf, (size_t)n, st) == -1) {
+		if (fd != -1)
+			close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+void
+ses_pool_run(int chan, pid_t acceptor)
+{
+	struct ses_params p = { .parent = acceptor, .title = "session (idle)" };
+	struct ses_conn c = { -1, -1, chan };
+	struct rpt_start st;
+	char peer[64];
+	int fd;
+
+	ses_report_fd = chan;
+	ses_nofile = 2;
+	ses_test_hooks();
+	/* SECURITY: every wall before any client exists for us. */
+	if (ses_lock_down(&c, &p) == -1) {
+		ses_report(SES_ERROR);
+		_exit(1);
+	}
+	if ((fd = ses_receive(&st)) == -1)
+		_exit(0);
+	if (fd == -2) {
+		ses_report(SES_ERROR);
+		_exit(1);
+	}
+	c.rfd = c.wfd = fd;
+	c.report_fd = ses_report_fd;
+	p.idle_timeout = st.idle_timeout;
+	p.session_timeout = st.session_timeout;
+	p.max_bytes = st.max_bytes;
+	p.proxy_timeout = st.proxy_timeout;
+	/* Only memory is written: allowed under the filter. */
+	lsn_addr_name((struct sockaddr *)&st.peer, peer, sizeof(peer));
+	p.via = peer;
+	pt_set(st.proxy_timeout > 0 ? "session via %s" : "session %s", peer);
+	ses_client(&c, &p);
 }

@@ -57,6 +57,14 @@ struct ses_conn {
  */
 void ses_run(const struct ses_conn *c, const struct ses_params *p)
     __attribute__((noreturn));
+/*
+ * In a session forked ahead of need (by the spawner, as the acceptor's
+ * child): the same lock-down with only its channel, chan, then wait
+ * there for the hand-over (the client's socket and its settings, see
+ * report.h) and serve that one client as ses_run() does.  A channel
+ * closed while waiting ends it silently.  Never returns.
+ */
+void ses_pool_run(int chan, pid_t acceptor) __attribute__((noreturn));
 const char *ses_reason_name(int reason);
 
 #endif

@@ -36,7 +36,9 @@
 
 static struct {
 	struct sst_session	*tab;
-	size_t			 cap, active;
+	size_t			 cap, used, active, leaving;
+	pid_t			*pool;		/* idle, forked ahead of need */
+	size_t			 npool, cappool;
 	pid_t			*wait;		/* sessions awaiting a verdict */
 	size_t			 nwait, capwait;
 } sst;
@@ -124,7 +126,7 @@ sst_resize(size_t ncap)
 int
 sst_reserve(void)
 {
-	if ((sst.active + 1) * 2 <= sst.cap)
+	if ((sst.used + 1) * 2 <= sst.cap)
 		return 0;
 	return sst_resize(sst.cap ? sst.cap * 2 : SST_MIN);
 }
@@ -141,9 +143,9 @@ sst_shrink(void)
 {
 	size_t ncap = sst.cap;
 
-	if (sst.cap <= SST_MIN || sst.active * 8 > sst.cap)
+	if (sst.cap <= SST_MIN || sst.used * 8 > sst.cap)
 		return 0;
-	while (ncap > SST_MIN && sst.active * 4 <= ncap / 2)
+	while (ncap > SST_MIN && sst.used * 4 <= ncap / 2)
 		ncap /= 2;
 	return sst_resize(ncap) == 0;
 }
@@ -172,7 +174,7 @@ sst_delete(struct sst_session *s)
 			hole = i;
 		}
 	}
-	sst.active--;
+	sst.used--;
 }
 
 size_t
@@ -219,12 +221,13 @@ sst_spawn(struct sst_session **s, int *chan)
 	*s = sst_insert_at(sst.tab, sst.cap, pid);
 	(*s)->pidfd = pidfd;
 	(*s)->chan = p[0];
+	sst.used++;
 	sst.active++;
 	return pid;
 }
 
 int
-sst_next_exit(struct sst_session **s, int *status)
+sst_next_exit(struct sst_session **s, pid_t *pidp, int *status)
 {
 	sigset_t chld, old;
 
@@ -236,10 +239,10 @@ sst_next_exit(struct sst_session **s, int *status)
 			pid_t pid = sst_ring[sst_tail % SST_RING].pid;
 
 			*status = sst_ring[sst_tail % SST_RING].status;
-			if ((*s = sst_find(pid)) != NULL) {
-				sst_tail++;
-				return 1;
-			}
+			*s = sst_find(pid);
+			*pidp = pid;
+			sst_tail++;
+			return 1;
 		}
 		if (!sst_overflow)
 			return 0;
@@ -358,9 +361,103 @@ sst_verdict(struct sst_session *s, int verdict)
 	return write(s->chan, buf, sizeof(buf)) == (ssize_t)sizeof(buf) ? 0 : -1;
 }
 
+/* ---- the pool -------------------------------------------------------------- */
+
+int
+sst_pool_add(pid_t pid, int pidfd, int chan)
+{
+	struct sst_session *s;
+	pid_t *np;
+
+	if (sst_reserve() == -1)
+		return -1;
+	if (sst.npool == sst.cappool) {
+		size_t ncap = sst.cappool ? sst.cappool * 2 : 16;
+
+		if ((np = realloc(sst.pool, ncap * sizeof(*np))) == NULL)
+			return -1;
+		sst.pool = np;
+		sst.cappool = ncap;
+	}
+	s = sst_insert_at(sst.tab, sst.cap, pid);
+	s->pidfd = pidfd;
+	s->chan = chan;
+	s->pooled = SST_IDLE;
+	sst.pool[sst.npool++] = pid;
+	sst.used++;
+	return 0;
+}
+
+/* Off the pool list (the last one takes the hole). */
+static void
+sst_pool_unlist(struct sst_session *s)
+{
+	for (size_t i = 0; i < sst.npool; i++)
+		if (sst.pool[i] == s->pid) {
+			sst.pool[i] = sst.pool[--sst.npool];
+			return;
+		}
+}
+
+struct sst_session *
+sst_pool_take(void)
+{
+	struct sst_session *s;
+
+	/* The newest: its pages are the likeliest still in the cache. */
+	while (sst.npool > 0) {
+		if ((s = sst_find(sst.pool[--sst.npool])) == NULL)
+			continue;
+		s->pooled = 0;
+		sst.active++;
+		return s;
+	}
+	return NULL;
+}
+
+size_t
+sst_pool_size(void)
+{
+	return sst.npool;
+}
+
+struct sst_session *
+sst_pool_at(size_t i)
+{
+	return i < sst.npool ? sst_find(sst.pool[i]) : NULL;
+}
+
+void
+sst_pool_release(void)
+{
+	struct sst_session *s;
+
+	while (sst.npool > 0) {
+		if ((s = sst_find(sst.pool[--sst.npool])) == NULL)
+			continue;
+		/* It sees its channel close and exits, reporting nothing. */
+		close(s->chan);
+		s->chan = -1;
+		s->pooled = SST_LEAVING;
+		sst.leaving++;
+	}
+}
+
+size_t
+sst_leaving(void)
+{
+	return sst.leaving;
+}
+
 void
 sst_remove(struct sst_session *s)
 {
+	if (s->pooled == SST_IDLE)
+		sst_pool_unlist(s);
+	else if (s->pooled == SST_LEAVING)
+		sst.leaving--;
+	else
+		sst.active--;
 	sst_settle(s);
 	if (s->chan != -1)
 		close(s->chan);
@@ -374,7 +471,8 @@ sst_signal_all(int sig)
 	for (size_t i = 0; i < sst.cap; i++) {
 		struct sst_session *s = &sst.tab[i];
 
-		if (s->pid == 0 || (sig == SIGKILL && s->killed))
+		if (s->pid == 0 || (sig == SIGKILL && s->killed) ||
+		    (sig != SIGKILL && s->pooled != 0))
 			continue;
 		if (sig == SIGKILL)
 			s->killed = 1;

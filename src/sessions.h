@@ -35,7 +35,13 @@ struct sst_session {
 						 * 0: not awaiting a verdict */
 	int			 refused;	/* its client was refused */
 	int			 proxy_failed;	/* garbage or late: proxy_error */
+	/* Forked ahead of need (spawner.h): SST_IDLE in the pool, waiting
+	 * for a client; SST_LEAVING let go at shutdown; 0 serving one. */
+	int			 pooled;
 };
+
+#define SST_IDLE	1
+#define SST_LEAVING	2
 
 /* From the SIGCHLD handler: reap every exited child into the ring with
  * waitpid(WNOHANG).  Async-signal-safe. */
@@ -55,10 +61,25 @@ size_t sst_capacity(void);
  */
 pid_t sst_spawn(struct sst_session **s, int *chan);
 /*
- * The next reaped exit of a session in the book: 1 with *s and *status;
- * 0 when there is none left.  Exits of pids not in the book are skipped.
+ * The next reaped exit: 1 with *pid, *status and *s its entry, or NULL
+ * for a pid not in the book (the spawner; a pooled session already let
+ * go); 0 when there is none left.
  */
-int sst_next_exit(struct sst_session **s, int *status);
+int sst_next_exit(struct sst_session **s, pid_t *pid, int *status);
+/*
+ * The pool: sessions forked ahead of need, idle.  sst_pool_add() books
+ * one (0, or -1 out of memory: nothing booked); sst_pool_take() the one
+ * to hand a client to (it counts as active from then on), NULL when the
+ * pool is empty; sst_pool_at(i) the i-th, for the poll set;
+ * sst_pool_release() lets every idle one go (its channel closed: it
+ * exits) and sst_leaving() counts those not yet reaped.
+ */
+int sst_pool_add(pid_t pid, int pidfd, int chan);
+struct sst_session *sst_pool_take(void);
+size_t sst_pool_size(void);
+struct sst_session *sst_pool_at(size_t i);
+void sst_pool_release(void);
+size_t sst_leaving(void);
 /*
  * The session's record, read once: 1 and *rep when its channel holds
  * exactly one valid final record (RPT_CLOSE or RPT_SANDBOX); 0 when it
@@ -91,8 +112,10 @@ enum sst_peer sst_peer(struct sst_session *s, struct rpt_record *rep);
 int sst_verdict(struct sst_session *s, int verdict);
 /* Forget a reaped session: its descriptors closed, its slot freed. */
 void sst_remove(struct sst_session *s);
+/* Sessions serving a client (idle and leaving ones not counted). */
 size_t sst_active(void);
-/* SIGTERM to every session; SIGKILL to each not yet killed (marked). */
+/* SIGTERM to every session serving a client; SIGKILL to each session
+ * not yet killed (marked), idle or leaving ones too. */
 void sst_signal_all(int sig);
 
 #endif

@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -53,6 +55,7 @@
 #include "sandbox.h"
 #include "session.h"
 #include "sessions.h"
+#include "spawner.h"
 #include "status.h"
 #include "supervisor.h"
 
@@ -62,6 +65,10 @@
 #define SUP_STATUS_MIN	200	/* ms between two counter reports to main */
 #define SUP_MSG_BURST	64	/* messages from main per turn */
 #define SUP_FIXED	2	/* poll set: self-pipe, channel, listeners */
+/* Sessions kept forked ahead of need, locked down and idle (caseserv(8)). */
+#define SUP_POOL	16
+/* ms of forking on demand after the spawner could not make a session. */
+#define SUP_DIRECT_MS	1000
 
 static struct {
 	struct cfg		 cfg;		/* the acceptor's settings */
@@ -80,6 +87,13 @@ static struct {
 	int			 rebuild;	/* listeners changed: new poll set */
 	struct msg_status	 sent;		/* last counters main got */
 	int64_t			 sent_at;
+	struct {
+		int	 fd;		/* our end; -1: gone, fork on demand */
+		int	 pidfd;
+		pid_t	 pid;		/* 0 once reaped */
+		unsigned asked;		/* sessions asked for, not yet come */
+		int64_t	 direct_until;	/* it failed: fork on demand until */
+	}			 spw;
 	struct {
 		uint64_t accepted, refused[ADM_NVERDICTS], in, out;
 		uint64_t killed_sandbox, killed_other, fork_failed;
@@ -238,6 +252,13 @@ sup_lock_down(int chan, int logfd, int keep_stderr, pid_t main)
 	if (ll_restrict_acceptor() == -1)
 		fatal(EX_OSERR, "landlock: acceptor");
 #endif
+	/* Now, while the acceptor holds next to nothing: every session is
+	 * a copy of the spawner, not of the acceptor under load. */
+	sup.spw.fd = sup.spw.pidfd = -1;
+	if ((sup.spw.pid = spw_start(&sup.spw.fd, &sup.spw.pidfd, sup.pid)) == -1) {
+		log_warn("spawner: fork; sessions are forked on demand");
+		sup.spw.pid = 0;
+	}
 	sbx_enter_acceptor(sup_violation);
 }
 
@@ -299,14 +320,80 @@ sup_log_end(const struct sst_session *s, int status, const struct rpt_record *re
 }
 
 /* Every session reaped since the last turn: its record, its line. */
+/* The spawner's socket is closed: sessions are forked on demand. */
+static void
+sup_spawner_lost(void)
+{
+	if (sup.spw.fd == -1)
+		return;
+	close(sup.spw.fd);
+	sup.spw.fd = -1;
+	sup.spw.asked = 0;
+	sup.rebuild = 1;
+	if (!sup.stopping)
+		log_warnx("spawner: gone; sessions are forked on demand");
+}
+
+/* A pid not in the book: the spawner, or a pooled session let go. */
+static void
+sup_collect_other(pid_t pid, int status)
+{
+	char sig[16];
+
+	if (pid != sup.spw.pid || pid == 0)
+		return;
+	if (!sup.stopping && WIFSIGNALED(status))
+		log_warnx("spawner: killed by %s", sup_signame(WTERMSIG(status),
+		    sig, sizeof(sig)));
+	else if (!sup.stopping)
+		log_warnx("spawner: exited with status %d", WEXITSTATUS(status));
+	sup_spawner_lost();
+	close(sup.spw.pidfd);
+	sup.spw.pidfd = -1;
+	sup.spw.pid = 0;
+}
+
+/*
+ * A session that ended before it served a client: not a client session,
+ * so no `close` line and no count; a sandbox kill or a failed lock-down
+ * is still worth a warning.
+ */
+static void
+sup_collect_idle(struct sst_session *s, int status)
+{
+	struct rpt_record rep;
+
+	if (sst_record(s, &rep) == 1 && rep.type == RPT_CLOSE &&
+	    rep.reason == SES_ERROR)
+		log_warnx("session (idle) pid=%ld: lock-down failed", (long)s->pid);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
+		sup.st.killed_sandbox++;
+		log_warnx("killed pid=%ld signal=SIGSYS reason=sandbox (idle "
+		    "session)", (long)s->pid);
+	} else if (s->pooled == SST_IDLE)
+		log_debug("session (idle) pid=%ld ended: %s %d", (long)s->pid,
+		    WIFSIGNALED(status) ? "signal" : "status",
+		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	sst_remove(s);
+}
+
 static void
 sup_collect(void)
 {
 	struct sst_session *s;
 	struct rpt_record rep;
 	int status, got;
+	pid_t pid;
 
-	while (sst_next_exit(&s, &status)) {
+	while (sst_next_exit(&s, &pid, &status)) {
+		if (s == NULL) {
+			sup_collect_other(pid, status);
+			continue;
+		}
+		if (s->pooled != 0) {
+			sup_collect_idle(s, status);
+			continue;
+		}
 		memset(&rep, 0, sizeof(rep));
 		/* SECURITY: read once, from this session's channel only. */
 		if ((got = sst_record(s, &rep)) == -1 && !s->proxy_failed)
@@ -338,6 +425,9 @@ sup_log_refused(const char *peer, const char *via, const char *reason,
 		log_info("refused peer=%s%s%s reason=%s", peer,
 		    via != NULL ? " via=" : "", via != NULL ? via : "", reason);
 }
+
+static void sup_opened(struct sst_session *s, const char *peer,
+    struct adm_host *host, const struct sockaddr_storage *proxy, int64_t now);
 
 /*
  * A session for fd.  host: its admission (a direct client); NULL on a
@@ -372,6 +462,7 @@ sup_spawn(int fd, const char *peer, struct adm_host *host,
 	}
 	if ((pid = sst_spawn(&s, &c.report_fd)) == 0)
 		ses_run(&c, &p);
+	/* (the child never gets here) */
 	if (pid == -1) {
 		/* Out of processes, memory or descriptors: a refusal,
 		 * rate-limited like one. */
@@ -380,6 +471,17 @@ sup_spawn(int fd, const char *peer, struct adm_host *host,
 		adm_release(host);
 		return;
 	}
+	sup_opened(s, peer, host, proxy, now);
+}
+
+/*
+ * A session now has its client: its book entry, and `open` (for a
+ * direct client; behind a proxy once its client is admitted).
+ */
+static void
+sup_opened(struct sst_session *s, const char *peer, struct adm_host *host,
+    const struct sockaddr_storage *proxy, int64_t now)
+{
 	s->start = now;
 	s->host = host;
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
@@ -395,8 +497,141 @@ sup_spawn(int fd, const char *peer, struct adm_host *host,
 		return;
 	}
 	sup.st.accepted++;
-	log_info("open peer=%s pid=%ld active=%zu", peer, (long)pid,
+	log_info("open peer=%s pid=%ld active=%zu", peer, (long)s->pid,
 	    sst_active());
+}
+
+/*
+ * Hand fd to a session of the pool: its settings as they are now (a
+ * reload applies to the next client), its peer for ps, the socket by
+ * SCM_RIGHTS.  0, or -1 when it could not be given (no session idle, or
+ * each one tried had gone: they are killed and forgotten).
+ */
+static int
+sup_hand(int fd, const char *peer, struct adm_host *host,
+    const struct sockaddr_storage *ss, int is_proxy, int64_t now)
+{
+	struct rpt_start st = {
+		.idle_timeout = sup.cfg.idle_timeout,
+		.session_timeout = sup.cfg.session_timeout,
+		.max_bytes = sup.cfg.max_session_bytes,
+		.proxy_timeout = is_proxy ? sup.cfg.proxy_timeout : 0,
+		.peer = *ss,
+	};
+	unsigned char buf[RPT_START_SIZE];
+	union {
+		char		buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	align;
+	} cm;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *h;
+	struct sst_session *s;
+	int one = 1;
+
+	/* The session can no longer set them: its filter is on. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
+	rpt_encode_start(&st, buf);
+	memset(&cm, 0, sizeof(cm));
+	h = CMSG_FIRSTHDR(&mh);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof(int));
+	while ((s = sst_pool_take()) != NULL) {
+		if (sendmsg(s->chan, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+		    (ssize_t)sizeof(buf)) {
+			sup_opened(s, peer, host, is_proxy ? ss : NULL, now);
+			return 0;
+		}
+		/* It died idle, or its channel is full: it gets no client. */
+		log_debug("session (idle) pid=%ld: hand-over: %s", (long)s->pid,
+		    strerror(errno));
+		(void)chd_signal(s->pidfd, SIGKILL);
+		sst_remove(s);
+	}
+	return -1;
+}
+
+/* Forking on demand: the spawner is gone, or failed a moment ago. */
+static int
+sup_direct(int64_t now)
+{
+	return sup.spw.fd == -1 || now < sup.spw.direct_until;
+}
+
+/* Can a connection be taken now?  A session is waiting for it, or one
+ * can be forked on demand. */
+static int
+sup_can_accept(int64_t now)
+{
+	return sst_pool_size() > 0 || sup_direct(now);
+}
+
+/* The pool kept full: as many sessions asked for as are missing. */
+static void
+sup_refill(void)
+{
+	size_t have = sst_pool_size() + sup.spw.asked;
+
+	if (sup.spw.fd == -1 || sup.stopping || have >= SUP_POOL)
+		return;
+	if (spw_request(sup.spw.fd, (unsigned)(SUP_POOL - have)) == 0)
+		sup.spw.asked += (unsigned)(SUP_POOL - have);
+	else if (errno != EAGAIN && errno != EINTR)
+		sup_spawner_lost();
+}
+
+/* What the spawner made since the last turn. */
+static void
+sup_spawner(int64_t now)
+{
+	struct spw_born b;
+	int r;
+
+	while (sup.spw.fd != -1 && (r = spw_receive(sup.spw.fd, &b)) != 0) {
+		if (r == -1) {
+			sup_spawner_lost();
+			return;
+		}
+		if (sup.spw.asked > 0)
+			sup.spw.asked--;
+		if (b.pid == 0) {
+			/* Out of processes or memory: as a fork that failed. */
+			if (now >= sup.spw.direct_until)
+				log_warnx("spawner: cannot fork a session: %s",
+				    strerror(b.err));
+			sup.spw.direct_until = now + SUP_DIRECT_MS;
+			continue;
+		}
+		if (sup.stopping || sst_pool_add(b.pid, b.pidfd, b.chan) == -1) {
+			/* Let go: it sees its channel close and exits. */
+			close(b.chan);
+			close(b.pidfd);
+		}
+	}
+}
+
+/*
+ * Pooled sessions whose channel stirred: an idle session writes nothing
+ * unless its lock-down failed, and its channel hangs up when it dies.
+ * Either way it will never serve: killed and forgotten (its exit, reaped
+ * later, is then a pid the book no longer knows).  Backwards: removal
+ * moves the last one into the hole.
+ */
+static void
+sup_pool_check(const struct pollfd *pfd, size_t n)
+{
+	struct sst_session *s;
+
+	for (size_t i = n; i-- > 0;) {
+		if (pfd[i].revents == 0 || (s = sst_pool_at(i)) == NULL)
+			continue;
+		(void)chd_signal(s->pidfd, SIGKILL);
+		sup_collect_idle(s, 0);
+	}
 }
 
 /* An awaiting session sent garbage or was too late: it ends here. */
@@ -513,7 +748,7 @@ sup_accept(const struct lsn *l, int64_t now)
 	struct adm_host *host;
 	char peer[64];
 
-	for (int i = 0; i < SUP_ACCEPT_BURST; i++) {
+	for (int i = 0; i < SUP_ACCEPT_BURST && sup_can_accept(now); i++) {
 		socklen_t len = sizeof(ss);
 		int fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC), verdict;
@@ -544,8 +779,10 @@ sup_accept(const struct lsn *l, int64_t now)
 			sup_log_refused(peer, NULL, adm_reason_name(verdict), now);
 			continue;
 		}
-		sup_spawn(fd, peer, l->proxy_protocol ? NULL : host,
-		    l->proxy_protocol ? &ss : NULL, now);
+		if (sup_hand(fd, peer, l->proxy_protocol ? NULL : host, &ss,
+		    l->proxy_protocol, now) == -1)
+			sup_spawn(fd, peer, l->proxy_protocol ? NULL : host,
+			    l->proxy_protocol ? &ss : NULL, now);
 		close(fd);
 	}
 }
@@ -606,6 +843,9 @@ sup_begin_stop(int64_t now)
 	log_info("shutting down: sessions=%zu", sst_active());
 	sup.deadline = now + (int64_t)sup.cfg.shutdown_timeout * 1000;
 	sst_signal_all(SIGTERM);
+	/* Idle sessions and the spawner see their channel close and exit. */
+	sst_pool_release();
+	sup_spawner_lost();
 }
 
 #ifdef CASESERV_TEST_HOOKS
@@ -835,24 +1075,33 @@ sup_timeout(int64_t now)
 	return (int)(t > 1000 ? 1000 : t < 0 ? 0 : t);
 }
 
-/* pfd: SUP_FIXED, then nlsn listeners, then the awaiting sessions up to npfd. */
+/*
+ * pfd: SUP_FIXED, then nlsn listeners, the spawner, npool idle sessions,
+ * then the awaiting sessions up to npfd.
+ */
 static void
-sup_turn(struct pollfd *pfd, size_t nlsn, size_t npfd)
+sup_turn(struct pollfd *pfd, size_t nlsn, size_t npool, size_t npfd)
 {
 	int64_t now = sup_now();
-	size_t lend = SUP_FIXED + nlsn;
+	size_t lend = SUP_FIXED + nlsn, wbeg = lend + 1 + npool;
 
 	for (size_t i = 0; i < npfd; i++) {
 		pfd[i].revents = 0;
-		/* Paused: a readable backlog must not end every poll at once. */
+		/* Paused, or no session to take a client: a readable
+		 * backlog must not end every poll at once.  The backlog is
+		 * the queue while the spawner catches up (bounded by it). */
 		if (i >= SUP_FIXED && i < lend)
-			pfd[i].events = sup.accept_pause > now ? 0 : POLLIN;
+			pfd[i].events = sup.accept_pause > now ||
+			    !sup_can_accept(now) ? 0 : POLLIN;
 	}
 	if (poll(pfd, npfd, sup_timeout(sup_now())) == -1 && errno != EINTR)
 		fatal(EX_OSERR, "acceptor: poll");
 	now = sup_now();
-	/* Before any session leaves the book: pfd follows the awaiting list. */
-	sup_verdicts(pfd + lend, npfd - lend, now);
+	/* Before any session leaves the book: pfd follows the two lists. */
+	sup_pool_check(pfd + lend + 1, npool);
+	sup_verdicts(pfd + wbeg, npfd - wbeg, now);
+	if (pfd[lend].revents != 0)
+		sup_spawner(now);
 	sup_signals(now);
 	if (pfd[1].revents != 0)
 		sup_messages(now);
@@ -860,19 +1109,22 @@ sup_turn(struct pollfd *pfd, size_t nlsn, size_t npfd)
 	sup_log_refused(NULL, NULL, NULL, now);
 	sup_scheduled(now);
 	if (sup.stopping) {
-		if (now >= sup.deadline)
+		if (now >= sup.deadline) {
 			sst_signal_all(SIGKILL);
+			if (sup.spw.pidfd != -1)
+				(void)chd_signal(sup.spw.pidfd, SIGKILL);
+		}
 		return;
 	}
 	if (now - sup.expired >= 1000) {
 		adm_expire(&sup.cfg, now);
 		sup.expired = now;
 	}
-	if (sup.accept_pause > now || sup.rebuild)
-		return;
-	for (size_t i = SUP_FIXED; i < lend; i++)
-		if (pfd[i].revents & POLLIN)
-			sup_accept(&sup.lsn.v[i - SUP_FIXED], now);
+	if (sup.accept_pause <= now && !sup.rebuild)
+		for (size_t i = SUP_FIXED; i < lend; i++)
+			if (pfd[i].revents & POLLIN)
+				sup_accept(&sup.lsn.v[i - SUP_FIXED], now);
+	sup_refill();
 }
 
 /*
@@ -883,7 +1135,8 @@ sup_turn(struct pollfd *pfd, size_t nlsn, size_t npfd)
 static size_t
 sup_poll_set(struct pollfd **pfd, size_t *cap)
 {
-	size_t want = SUP_FIXED + sup.lsn.n + sst_nawaiting(), n = 0;
+	size_t want = SUP_FIXED + sup.lsn.n + 1 + sst_pool_size() +
+	    sst_nawaiting(), n = 0;
 	struct pollfd *p;
 
 	if (*pfd == NULL || want > *cap) {
@@ -897,6 +1150,11 @@ sup_poll_set(struct pollfd **pfd, size_t *cap)
 	p[n++] = (struct pollfd){ .fd = sup.chan, .events = POLLIN };
 	for (size_t i = 0; i < sup.lsn.n; i++)
 		p[n++] = (struct pollfd){ .fd = sup.lsn.v[i].fd, .events = POLLIN };
+	/* -1 once gone: poll() skips it. */
+	p[n++] = (struct pollfd){ .fd = sup.spw.fd, .events = POLLIN };
+	for (size_t i = 0; i < sst_pool_size(); i++)
+		p[n++] = (struct pollfd){ .fd = sst_pool_at(i)->chan,
+		    .events = POLLIN };
 	for (size_t i = 0; n < want; i++)
 		p[n++] = (struct pollfd){ .fd = sst_awaiting(i)->chan,
 		    .events = POLLIN };
@@ -909,11 +1167,14 @@ sup_run(void)
 	struct pollfd *pfd = NULL;
 	size_t cap = 0, npfd;
 
-	while (!sup.stopping || sst_active() > 0) {
+	/* Stopping: until every session, idle ones and the spawner too,
+	 * has been reaped (none is left a zombie for init). */
+	while (!sup.stopping || sst_active() > 0 || sst_leaving() > 0 ||
+	    sup.spw.pid != 0) {
 		npfd = sup_poll_set(&pfd, &cap);
 		sup.rebuild = 0;
 		sup_title();
-		sup_turn(pfd, sup.lsn.n, npfd);
+		sup_turn(pfd, sup.lsn.n, sst_pool_size(), npfd);
 	}
 	free(pfd);
 	cfg_free(&sup.cfg);

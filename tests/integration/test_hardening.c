@@ -238,39 +238,45 @@ count_fd_kinds(pid_t pid, struct fdkinds *k)
 
 /*
  * The acceptor holds the listeners, its channel to main and its
- * self-pipe (with -e, no syslog socket), and per session a pidfd and its
- * end of the session's channel (a socket pair): nothing else, no file.
+ * self-pipe (with -e, no syslog socket), the spawner's socket and pidfd,
+ * and per session (idle in the pool or serving) a pidfd and its end of
+ * the session's channel (a socket pair): nothing else, no file.
  */
+static void
+assert_acceptor_fds(pid_t acc)
+{
+	struct fdkinds k;
+
+	/* The pool is refilled after a session is handed a client, and
+	 * the client's socket goes a moment after the hand-over. */
+	for (int64_t end = cst_now_ms() + CST_WAIT_MS;; cst_sleep_ms(20)) {
+		count_fd_kinds(acc, &k);
+		if ((k.tcp == 2 && k.pidfds >= 2 && k.local == k.pidfds + 1) ||
+		    cst_now_ms() >= end)
+			break;
+	}
+	assert_int_equal(k.tcp, 2);		/* the two listeners */
+	assert_int_equal(k.pipes, 2);		/* the self-pipe */
+	assert_true(k.pidfds >= 2);		/* the spawner, sessions */
+	/* The channel to main and the spawner's socket, and a channel for
+	 * each session's pidfd but the spawner's. */
+	assert_int_equal(k.local, k.pidfds + 1);
+	assert_int_equal(k.other, 0);
+}
+
 static void
 test_acceptor_fds(void **state)
 {
 	struct cst_daemon *d = *state;
-	struct fdkinds k;
 	pid_t acc;
 	int fd;
 
 	cst_must_start_default(d, NULL);
 	acc = cst_must_acceptor(d);
-	count_fd_kinds(acc, &k);
-	assert_int_equal(k.tcp, 2);		/* the two listeners */
-	assert_int_equal(k.local, 1);		/* the channel to main */
-	assert_int_equal(k.pipes, 2);		/* the self-pipe */
-	assert_int_equal(k.pidfds, 0);
-	assert_int_equal(k.other, 0);
+	assert_acceptor_fds(acc);
 	fd = cst_must_connect("127.0.0.1", d->port);
 	cst_roundtrip(fd, "count me");
-	/* The session may answer before the acceptor closed its copy of
-	 * the client's socket: a moment, bounded. */
-	for (int64_t end = cst_now_ms() + CST_WAIT_MS;; cst_sleep_ms(20)) {
-		count_fd_kinds(acc, &k);
-		if (k.tcp == 2 || cst_now_ms() >= end)
-			break;
-	}
-	assert_int_equal(k.tcp, 2);		/* the client's socket went */
-	assert_int_equal(k.local, 2);		/* + the session's channel */
-	assert_int_equal(k.pipes, 2);
-	assert_int_equal(k.pidfds, 1);		/* + the session's pidfd */
-	assert_int_equal(k.other, 0);
+	assert_acceptor_fds(acc);
 	close(fd);
 }
 
@@ -1055,8 +1061,8 @@ assert_limit(pid_t pid, const char *name, const char *want)
 /*
  * Issue 13: as OpenSSH's sandbox, a session cannot fork, make a
  * descriptor or write a file byte even by a call its filter allows:
- * RLIMIT_NPROC and RLIMIT_FSIZE 0, RLIMIT_NOFILE 1 (poll() needs one)
- * with descriptor 0 already taken.
+ * RLIMIT_NPROC and RLIMIT_FSIZE 0, RLIMIT_NOFILE 2 (its channel on
+ * descriptor 0 and the client's socket it was handed on 1: both taken).
  */
 static void
 test_session_limits(void **state)
@@ -1071,10 +1077,261 @@ test_session_limits(void **state)
 	cst_roundtrip(fd, "limits");
 	pid = session_pid(d, "127.0.0.1", fd);
 	assert_limit(pid, "Max processes", "0");
-	assert_limit(pid, "Max open files", "1");
+	/* Forked ahead of need: its channel on 0, and room for exactly the
+	 * one descriptor it was handed, its client's socket. */
+	assert_limit(pid, "Max open files", "2");
 	assert_limit(pid, "Max file size", "0");
 	assert_limit(pid, "Max core file size", "0");
 	close(fd);
+}
+
+
+/* ---- sessions forked ahead of need ------------------------------------- */
+
+/* Children of the acceptor whose title is title (up to max), or the
+ * count of them. */
+static int
+children_titled(pid_t acc, const char *title, pid_t *out, int max)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	char path[300], *cmd;
+	int n = 0;
+
+	assert_non_null(dir);
+	while ((de = readdir(dir)) != NULL) {
+		pid_t pid = (pid_t)atoi(de->d_name);
+
+		if (pid <= 0 || cst_proc_ppid(pid) != acc)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		if ((cmd = cst_read_file(path)) == NULL)
+			continue;
+		if (strcmp(cmd, title) == 0) {
+			if (n < max)
+				out[n] = pid;
+			n++;
+		}
+		free(cmd);
+	}
+	closedir(dir);
+	return n;
+}
+
+/* Wait (bounded) for at least one child titled so; its pid. */
+static pid_t
+must_child_titled(pid_t acc, const char *title)
+{
+	pid_t pid = 0;
+
+	for (int64_t end = cst_now_ms() + CST_WAIT_MS;; cst_sleep_ms(20)) {
+		if (children_titled(acc, title, &pid, 1) > 0 ||
+		    cst_now_ms() >= end)
+			break;
+	}
+	if (pid == 0)
+		fail_msg("no '%s' under the acceptor %d", title, (int)acc);
+	return pid;
+}
+
+/* Exactly one descriptor, an AF_UNIX socket (descriptor fdnum). */
+static void
+assert_one_unix_fd(pid_t pid, int fdnum)
+{
+	char dir[64], path[400], target[128];
+	struct dirent *de;
+	unsigned long ino;
+	int n = 0;
+	ssize_t len;
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	assert_non_null(dp = opendir(dir));
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		assert_true(len > 0);
+		target[len] = '\0';
+		print_message("pid %d fd %s -> %s\n", (int)pid, de->d_name, target);
+		assert_int_equal(sscanf(target, "socket:[%lu]", &ino), 1);
+		assert_true(is_unix_socket(ino));
+		if (fdnum >= 0)
+			assert_int_equal(atoi(de->d_name), fdnum);
+		n++;
+	}
+	closedir(dp);
+	assert_int_equal(n, 1);
+}
+
+/*
+ * An idle session of the pool, before any client: already in every wall
+ * (its own filter on the spawner's, no capability, no new privilege, its
+ * limits), the acceptor's child, holding its channel only, on 0.
+ */
+static void
+test_pool_sandboxed(void **state)
+{
+	struct cst_daemon *d = *state;
+	pid_t acc, pid;
+
+	cst_must_start_default(d, NULL);
+	acc = cst_must_acceptor(d);
+	(void)cst_settled_fds(acc);		/* past its lock-down */
+	pid = must_child_titled(acc, "caseserv: session (idle)");
+	assert_confined(pid);
+	assert_field(pid, "Seccomp_filters", "2");
+	assert_field(pid, "CapEff", NO_CAPS);
+	assert_field(pid, "CapPrm", NO_CAPS);
+	assert_int_equal(cst_proc_ppid(pid), acc);
+	assert_limit(pid, "Max processes", "0");
+	assert_limit(pid, "Max open files", "2");
+	assert_limit(pid, "Max file size", "0");
+	assert_limit(pid, "Max core file size", "0");
+	assert_one_unix_fd(pid, 0);
+}
+
+/* The spawner: no capability, its own filter, one descriptor (its socket
+ * pair with the acceptor), no core. */
+static void
+test_spawner(void **state)
+{
+	struct cst_daemon *d = *state;
+	char comm[64];
+	pid_t acc, pid;
+
+	cst_must_start_default(d, NULL);
+	acc = cst_must_acceptor(d);
+	/* Between two sessions it holds only its socket: the pool full. */
+	(void)cst_settled_fds(acc);
+	pid = must_child_titled(acc, "caseserv: spawner");
+	assert_confined(pid);
+	assert_field(pid, "Seccomp_filters", "1");
+	assert_field(pid, "CapEff", NO_CAPS);
+	assert_field(pid, "CapPrm", NO_CAPS);
+	assert_limit(pid, "Max core file size", "0");
+	assert_one_unix_fd(pid, -1);
+	snprintf(comm, sizeof(comm), "/proc/%d/comm", (int)pid);
+	{
+		char *c = cst_read_file(comm);
+
+		assert_non_null(c);
+		assert_string_equal(c, "caseserv-spawn\n");
+		free(c);
+	}
+}
+
+/* A client is served by a session that was there, idle, before it came. */
+static void
+test_served_by_pool(void **state)
+{
+	struct cst_daemon *d = *state;
+	pid_t acc, idle[64], pid;
+	int n, fd, found = 0;
+	char title[128], *cmd, path[64];
+
+	cst_must_start_default(d, NULL);
+	acc = cst_must_acceptor(d);
+	(void)cst_settled_fds(acc);		/* the pool full */
+	n = children_titled(acc, "caseserv: session (idle)", idle, 64);
+	assert_true(n > 0 && n <= 64);
+	fd = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(fd, "pre-forked?");
+	pid = session_pid(d, "127.0.0.1", fd);
+	for (int i = 0; i < n; i++)
+		found |= idle[i] == pid;
+	assert_true(found);
+	/* Retitled with its peer once handed the client. */
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	snprintf(title, sizeof(title), "caseserv: session 127.0.0.1:%d",
+	    cst_local_port(fd));
+	assert_non_null(cmd = cst_read_file(path));
+	assert_string_equal(cmd, title);
+	free(cmd);
+	close(fd);
+}
+
+/*
+ * A burst of 200 short sessions, 100 at a time, through a pool of a few:
+ * every one served, every `open` with its `close`; the acceptor's
+ * descriptors back where they were.
+ */
+static void
+test_pool_burst(void **state)
+{
+	struct cst_daemon *d = *state;
+	int fds[100];
+
+	cst_must_start_default(d, "max_clients_per_host = 0;\n");
+	(void)cst_must_acceptor(d);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 100; i++)
+			fds[i] = cst_must_connect(i % 2 ? "::1" : "127.0.0.1",
+			    d->port);
+		for (int i = 0; i < 100; i++) {
+			cst_roundtrip(fds[i], "burst");
+			close(fds[i]);
+		}
+	}
+	assert_int_equal(cst_log_wait_n(d, " reason=eof", 200, 2 * CST_WAIT_MS),
+	    0);
+	assert_int_equal(cst_log_count(d, "open peer="), 200);
+	assert_int_equal(cst_log_count(d, "close peer="), 200);
+	assert_int_equal(cst_log_count(d, "killed "), 0);
+}
+
+/* Sessions read their settings at the hand-over: a reload's idle_timeout
+ * applies to the next client, though its session was forked before. */
+static void
+test_pool_reload(void **state)
+{
+	struct cst_daemon *d = *state;
+	char line[512];
+	pid_t acc, before;
+	int fd;
+
+	cst_must_start_default(d, "idle_timeout = 300;\n");
+	acc = cst_must_acceptor(d);
+	before = must_child_titled(acc, "caseserv: session (idle)");
+	cst_must_conf(d, "idle_timeout = 1;\n");
+	assert_int_equal(cst_signal(d, SIGHUP), 0);
+	assert_int_equal(cst_log_wait(d, "reload ok", CST_WAIT_MS), 0);
+	/* The idle session seen before the reload is still there. */
+	assert_int_equal(kill(before, 0), 0);
+	fd = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(fd, "then wait");
+	assert_int_equal(cst_log_line(d, "reason=idle_timeout", 1, line,
+	    sizeof(line), 4000), 0);
+	close(fd);
+}
+
+/*
+ * The acceptor's descriptor table stays its own: 300 held sessions
+ * cost it two descriptors each, and a session still holds two.
+ */
+static void
+test_pool_held(void **state)
+{
+	struct cst_daemon *d = *state;
+	int fds[300], fd;
+	unsigned long tcp;
+	pid_t pid;
+
+	cst_must_start_default(d, "max_clients_per_host = 0;\nmax_clients = 1000;\n");
+	(void)cst_must_acceptor(d);
+	for (int i = 0; i < 300; i++) {
+		fds[i] = cst_must_connect("127.0.0.1", d->port);
+		cst_roundtrip(fds[i], "held");
+	}
+	fd = cst_must_connect("::1", d->port);
+	cst_roundtrip(fd, "and one more");
+	pid = session_pid(d, "::1", fd);
+	tcp = tcp_inode("/proc/net/tcp6", d->port, cst_local_port(fd));
+	assert_fds(pid, tcp);
+	close(fd);
+	for (int i = 0; i < 300; i++)
+		close(fds[i]);
 }
 
 /*
@@ -1230,6 +1487,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_acceptor_landlock_alone,
 		    cst_setup, cst_teardown),
 		cmocka_unit_test_setup_teardown(test_session_limits, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_pool_sandboxed, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_spawner, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_served_by_pool, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_pool_burst, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_pool_reload, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_pool_held, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_landlock_alone, cst_setup,
 		    cst_teardown),

@@ -521,6 +521,7 @@ test_accept_emfile(void **state)
 	 * one started with too few descriptors (accepted sockets are closed
 	 * after the clone, so clients alone never exhaust it). */
 	acceptor = cst_must_acceptor(d);
+	(void)cst_settled_fds(acceptor);	/* the pool full */
 	few = (rlim_t)lowest_free_fd(acceptor);
 	print_message("RLIMIT_NOFILE of the acceptor: %lu\n", (unsigned long)few);
 	set_nofile(acceptor, few, &old);

@@ -921,6 +921,50 @@ cst_echo_once(const char *addr, int port, const char *text)
 
 /* ---- /proc ---- */
 
+/* Descriptors of pid, once their count has held still for 300 ms
+ * (bounded): the pool of idle sessions is full. */
+int
+cst_settled_fds(pid_t pid)
+{
+	int64_t end = cst_now_ms() + CST_WAIT_MS, since = cst_now_ms();
+	int last = -1, n;
+
+	for (;; cst_sleep_ms(20)) {
+		char dir[64];
+		struct dirent *de;
+		DIR *dp;
+
+		snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+		if ((dp = opendir(dir)) == NULL)
+			return -1;
+		for (n = 0; (de = readdir(dp)) != NULL;)
+			n += de->d_name[0] != '.';
+		closedir(dp);
+		if (n != last) {
+			last = n;
+			since = cst_now_ms();
+		}
+		if (cst_now_ms() - since >= 300 || cst_now_ms() >= end)
+			return n;
+	}
+}
+
+/* The spawner, or a session forked ahead of need and still idle. */
+int
+cst_is_standby(pid_t pid)
+{
+	char path[64], *cmd;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((cmd = cst_read_file(path)) == NULL)
+		return 0;
+	r = strcmp(cmd, "caseserv: spawner") == 0 ||
+	    strcmp(cmd, "caseserv: session (idle)") == 0;
+	free(cmd);
+	return r;
+}
+
 int
 cst_children(pid_t ppid, int *zombies)
 {
@@ -940,7 +984,8 @@ cst_children(pid_t ppid, int *zombies)
 			continue;
 		/* The command name may hold spaces and ')': skip to the last. */
 		if ((rp = strrchr(text, ')')) != NULL &&
-		    sscanf(rp + 1, " %c %d", &state, &pp) == 2 && pp == ppid) {
+		    sscanf(rp + 1, " %c %d", &state, &pp) == 2 && pp == ppid &&
+		    !cst_is_standby((pid_t)atoi(de->d_name))) {
 			n++;
 			*zombies += state == 'Z';
 		}

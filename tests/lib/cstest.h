@@ -167,6 +167,11 @@ int cst_run_as(const struct cst_daemon *d, const char *const *argv,
 int cst_exit_code(int status);
 /* Count children of ppid, and of those how many are zombies. */
 int cst_children(pid_t ppid, int *zombies);
+/* Is pid the spawner or a session forked ahead of need, still idle?
+ * cst_children() leaves those out. */
+int cst_is_standby(pid_t pid);
+/* Descriptors of pid once their count holds still (the pool is full). */
+int cst_settled_fds(pid_t pid);
 /*
  * The acceptor: the one child of main (d->pid) named caseserv-acc, once
  * it is accepting (main's title is set then), waited for up to

@@ -255,6 +255,60 @@ test_untouched(void **state)
 	assert_same(&got, &sandbox_rec);
 }
 
+/* The hand-over: a round trip, and every field out of range refused. */
+static void
+test_start(void **state)
+{
+	struct rpt_start st = { .idle_timeout = 300, .session_timeout = 7,
+	    .max_bytes = 1 << 20, .proxy_timeout = 5 }, got;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&st.peer;
+	unsigned char buf[RPT_START_SIZE], bad[RPT_START_SIZE];
+	uint32_t big = 0x80000000u;
+	int64_t neg = -1;
+	struct rpt_record rec;
+
+	(void)state;
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(40312);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::7", &sin6->sin6_addr), 1);
+	rpt_encode_start(&st, buf);
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(rpt_decode_start(buf, sizeof(buf), &got), 0);
+	assert_int_equal(got.idle_timeout, 300);
+	assert_int_equal(got.session_timeout, 7);
+	assert_int_equal(got.max_bytes, 1 << 20);
+	assert_int_equal(got.proxy_timeout, 5);
+	assert_memory_equal(&got.peer, &st.peer, sizeof(struct sockaddr_in6));
+	assert_int_equal(rpt_decode_start(buf, sizeof(buf) - 1, &got), -1);
+	assert_int_equal(rpt_decode_start(buf, RPT_SIZE, &got), -1);
+	/* A session's record is no hand-over, nor the reverse. */
+	assert_int_equal(rpt_decode(buf, RPT_SIZE, &rec), -1);
+	memcpy(bad, buf, sizeof(bad));
+	memcpy(bad + 8, &big, 4);		/* idle_timeout not an int */
+	assert_int_equal(rpt_decode_start(bad, sizeof(bad), &got), -1);
+	memcpy(bad, buf, sizeof(bad));
+	memcpy(bad + 16, &neg, 8);		/* a negative byte limit */
+	assert_int_equal(rpt_decode_start(bad, sizeof(bad), &got), -1);
+	memcpy(bad, buf, sizeof(bad));
+	big = 3601;
+	memcpy(bad + 24, &big, 4);		/* proxy_timeout past 3600 */
+	assert_int_equal(rpt_decode_start(bad, sizeof(bad), &got), -1);
+	for (size_t off = 28; off < 32; off++) {	/* padding */
+		memcpy(bad, buf, sizeof(bad));
+		bad[off] = 1;
+		assert_int_equal(rpt_decode_start(bad, sizeof(bad), &got), -1);
+	}
+	memcpy(bad, buf, sizeof(bad));
+	bad[63] = 1;				/* the tail */
+	assert_int_equal(rpt_decode_start(bad, sizeof(bad), &got), -1);
+	memcpy(bad, buf, sizeof(bad));
+	bad[32] = 99;				/* no such family */
+	assert_int_equal(rpt_decode_start(bad, sizeof(bad), &got), -1);
+	memcpy(bad, buf, sizeof(bad));
+	bad[0] ^= 1;				/* the magic */
+	assert_int_equal(rpt_decode_start(bad, sizeof(bad), &got), -1);
+}
+
 int
 main(void)
 {
@@ -269,6 +323,7 @@ main(void)
 		cmocka_unit_test(test_peer_round_trip),
 		cmocka_unit_test(test_peer_refused),
 		cmocka_unit_test(test_local_and_verdict),
+		cmocka_unit_test(test_start),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,6 +65,15 @@ build_for(uint32_t arch, const char *const *absent, size_t nabsent)
 	    &seen);
 	check_names(main_policy, NGROUPS(main_policy), arch, absent, nabsent,
 	    &seen);
+	check_names(spw_policy, NGROUPS(spw_policy), arch, absent, nabsent,
+	    &seen);
+	{
+		struct sock_fprog spw = { 0, NULL };
+
+		assert_int_equal(compile(spw_policy, NGROUPS(spw_policy),
+		    SBX_ALLOW_LIST, self, arch, &spw), 0);
+		free(spw.filter);
+	}
 	assert_int_equal(compile(ses_policy, NGROUPS(ses_policy),
 	    SBX_ALLOW_LIST, self, arch, &ses), 0);
 	assert_int_equal(compile(acc_policy, NGROUPS(acc_policy),

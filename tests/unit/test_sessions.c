@@ -302,15 +302,18 @@ collect(size_t n, int got[3], int *signalled)
 	struct sst_session *s;
 	struct rpt_record rep;
 	int status, waited = 0;
+	pid_t pid;
 
 	memset(got, 0, 3 * sizeof(int));
 	*signalled = 0;
 	while (n > 0 && waited < 1000) {
-		if (!sst_next_exit(&s, &status)) {
+		if (!sst_next_exit(&s, &pid, &status)) {
 			usleep(10000);
 			waited++;
 			continue;
 		}
+		if (s == NULL)		/* not one of ours */
+			continue;
 		got[sst_record(s, &rep) + 1]++;
 		*signalled += WIFSIGNALED(status);
 		assert_int_equal(s->chan, -1);

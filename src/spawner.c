@@ -1,0 +1,302 @@
+/*
+ * spawner.c - the spawner process, and the acceptor's side of it.
+ *
+ * The record, host byte order (both ends are the same binary):
+ *
+ *	 0  uint32  magic "CSSW"	 4  uint16  version
+ *	 6  uint16  zero		 8  int32   pid (0: failed)
+ *	12  int32   errno (0: a session; then exactly two descriptors
+ *		    come with it, its pidfd and our end of its channel)
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "proctitle.h"
+#include "sandbox.h"
+#include "session.h"
+#include "spawner.h"
+
+#define PUT(buf, off, v)	memcpy((buf) + (off), &(v), sizeof(v))
+#define GET(buf, off, v)	memcpy(&(v), (buf) + (off), sizeof(v))
+
+/*
+ * The spawner holds a few descriptors at a time (its socket, a new pair,
+ * a pidfd), but the kernel also counts those in flight to the acceptor
+ * against the sender's RLIMIT_NOFILE (ETOOMANYREFS): two per session
+ * the acceptor has not taken yet, for every process of the account.
+ */
+#define SPW_NOFILE	256
+
+/* ---- the record -------------------------------------------------------- */
+
+static void
+spw_encode(unsigned char buf[SPW_SIZE], pid_t pid, int err)
+{
+	uint32_t magic = SPW_MAGIC;
+	uint16_t version = SPW_VERSION, zero = 0;
+	int32_t p = pid, e = err;
+
+	PUT(buf, 0, magic);
+	PUT(buf, 4, version);
+	PUT(buf, 6, zero);
+	PUT(buf, 8, p);
+	PUT(buf, 12, e);
+}
+
+int
+spw_decode(const unsigned char *buf, size_t len, int nfds, struct spw_born *b)
+{
+	uint32_t magic;
+	uint16_t version, zero;
+	int32_t pid, err;
+
+	if (len != SPW_SIZE)
+		return -1;
+	GET(buf, 0, magic);
+	GET(buf, 4, version);
+	GET(buf, 6, zero);
+	GET(buf, 8, pid);
+	GET(buf, 12, err);
+	if (magic != SPW_MAGIC || version != SPW_VERSION || zero != 0)
+		return -1;
+	if (!((pid > 1 && err == 0 && nfds == 2) ||
+	    (pid == 0 && err > 0 && err < 4096 && nfds == 0)))
+		return -1;
+	b->pid = pid;
+	b->err = err;
+	return 0;
+}
+
+/* ---- the spawner ------------------------------------------------------- */
+
+/* One word to the acceptor; the descriptors go with it.  0, or -1 when
+ * the descriptors could not go (errno set). */
+static int
+spw_tell(int fd, pid_t pid, int err, int pidfd, int chan)
+{
+	unsigned char buf[SPW_SIZE];
+	union {
+		char		buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr	align;
+	} cm;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *h;
+	int fds[2] = { pidfd, chan };
+
+	spw_encode(buf, pid, err);
+	if (pid > 0) {
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		h = CMSG_FIRSTHDR(&mh);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(h), fds, sizeof(fds));
+	}
+	while (sendmsg(fd, &mh, MSG_NOSIGNAL) == -1) {
+		if (errno == EINTR)
+			continue;
+		/* The acceptor is gone: so are we. */
+		if (errno == EPIPE || errno == ECONNRESET || pid == 0)
+			_exit(0);
+		return -1;
+	}
+	return 0;
+}
+
+/* One session: its channel, the clone, the word to the acceptor. */
+static void
+spw_one(int fd, pid_t acceptor)
+{
+	int p[2], pidfd = -1, err;
+	pid_t pid;
+
+	/* The same pair as the acceptor's own sessions have (sessions.c). */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0, p) == -1) {
+		spw_tell(fd, 0, errno, -1, -1);
+		return;
+	}
+	if ((pid = chd_spawn_sibling(&pidfd)) == 0)
+		ses_pool_run(p[1], acceptor);	/* closes all but p[1] */
+	err = errno;
+	close(p[1]);
+	if (pid == -1)
+		(void)spw_tell(fd, 0, err > 0 ? err : EAGAIN, -1, -1);
+	else if (spw_tell(fd, pid, 0, pidfd, p[0]) == -1) {
+		/* Not handed on: closing its channel's other end lets the
+		 * session go (it exits when it sees the hang-up). */
+		err = errno;
+		(void)spw_tell(fd, 0, err, -1, -1);
+	}
+	if (pid > 0)
+		close(pidfd);
+	close(p[0]);
+}
+
+/*
+ * SECURITY: the spawner's path from the fork to its loop: its name, no
+ * descriptor but its socket, no handler of the acceptor's, gone with the
+ * acceptor, few descriptors, no core, its filter.  It never sees client
+ * data; its sessions lock themselves down before they do.
+ */
+static void __attribute__((noreturn))
+spw_main(int fd, pid_t acceptor)
+{
+	static const int ignored[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGPIPE };
+	static const struct rlimit nofile = { SPW_NOFILE, SPW_NOFILE };
+	static const struct rlimit none = { 0, 0 };
+	unsigned char req[64];
+	struct sigaction sa;
+	sigset_t all;
+	ssize_t n;
+
+	pt_set("spawner");
+	pt_name("caseserv-spawn");
+	if (close_range(0, (unsigned)fd - 1, 0) == -1 ||
+	    close_range((unsigned)fd + 1, ~0U, 0) == -1)
+		_exit(71);
+	/* Sessions inherit these: none of the acceptor's handlers. */
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		(void)sigaction(ignored[i], &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != acceptor ||
+	    setrlimit(RLIMIT_NOFILE, &nofile) == -1 ||
+	    setrlimit(RLIMIT_CORE, &none) == -1)
+		_exit(71);
+	/* Every session starts as a copy of this process: keep it small. */
+	(void)malloc_trim(0);
+	if (sbx_enter_spawner() == -1)
+		_exit(71);
+	for (;;) {
+		if ((n = read(fd, req, sizeof(req))) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0);
+		for (ssize_t i = 0; i < n; i++)
+			spw_one(fd, acceptor);
+	}
+}
+
+/* ---- the acceptor's side ------------------------------------------------ */
+
+pid_t
+spw_start(int *fd, int *pidfd, pid_t acceptor)
+{
+	sigset_t all, old;
+	int p[2], saved;
+	pid_t pid;
+
+	/* Ours non-blocking, the spawner's blocking: it waits for requests,
+	 * and for us to take what it made. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) == -1)
+		return -1;
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	/* The acceptor's handlers must never run in the spawner. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if ((pid = chd_spawn(pidfd)) == 0)
+		spw_main(p[1], acceptor);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(p[1]);
+	if (pid == -1) {
+		close(p[0]);
+		errno = saved;
+		return -1;
+	}
+	*fd = p[0];
+	return pid;
+}
+
+int
+spw_request(int fd, unsigned n)
+{
+	static const unsigned char req[64];
+
+	if (n > sizeof(req))
+		n = sizeof(req);
+	return write(fd, req, n) == (ssize_t)n ? 0 : -1;
+}
+
+int
+spw_receive(int fd, struct spw_born *b)
+{
+	unsigned char buf[SPW_SIZE + 1];
+	union {
+		char		buf[CMSG_SPACE(3 * sizeof(int))];
+		struct cmsghdr	align;
+	} cm;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *h;
+	int fds[3], nfds = 0, ok;
+	ssize_t n;
+
+	if ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		return -1;
+	for (h = CMSG_FIRSTHDR(&mh); h != NULL; h = CMSG_NXTHDR(&mh, h)) {
+		size_t k;
+
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int one;
+
+			memcpy(&one, CMSG_DATA(h) + i * sizeof(int), sizeof(one));
+			if (nfds < 3)
+				fds[nfds++] = one;
+			else
+				close(one);
+		}
+	}
+	/* Out of descriptors here (EMFILE): the kernel dropped what did
+	 * not fit, and the session, its channel gone, exits.  Our failure,
+	 * not the spawner's: reported as a fork that failed. */
+	if ((mh.msg_flags & MSG_CTRUNC) && !(mh.msg_flags & MSG_TRUNC) &&
+	    nfds < 2 && spw_decode(buf, (size_t)n, 2, b) == 0 && b->pid > 0) {
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		b->pid = 0;
+		b->err = EMFILE;
+		b->pidfd = b->chan = -1;
+		return 1;
+	}
+	ok = !(mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) &&
+	    spw_decode(buf, (size_t)n, nfds, b) == 0;
+	if (!ok) {
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		return -1;
+	}
+	b->pidfd = nfds == 2 ? fds[0] : -1;
+	b->chan = nfds == 2 ? fds[1] : -1;
+	return 1;
+}
