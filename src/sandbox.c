@@ -214,6 +214,14 @@ static const struct sbx_call spw_sanitizers[] = {
 };
 #endif
 
+#ifdef CASESERV_COVERAGE
+/* Coverage builds: gcov's dump (ses_coverage), and a session's Landlock
+ * layer, made under this filter, has one rule there (landlock.c). */
+static const struct sbx_call spw_coverage_setup[] = {
+	ARG_MASK("openat", 2, O_PATH, O_PATH), ANY("landlock_add_rule"),
+};
+#endif
+
 /* The spawner's filter stays under its sessions' own: what they do in
  * their loop passes both (ses_io, ses_time, ses_exit). */
 static const struct sbx_group spw_policy[] = {
@@ -224,6 +232,10 @@ static const struct sbx_group spw_policy[] = {
 	GROUP(ses_exit, SCMP_ACT_ALLOW),
 #ifdef CASESERV_SANITIZERS
 	GROUP(spw_sanitizers, SCMP_ACT_ALLOW),
+#endif
+#ifdef CASESERV_COVERAGE
+	GROUP(ses_coverage, SCMP_ACT_ALLOW),
+	GROUP(spw_coverage_setup, SCMP_ACT_ALLOW),
 #endif
 };
 
