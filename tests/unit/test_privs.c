@@ -101,12 +101,13 @@ do_lookup(void *arg)
 	struct prv_ids ids;
 
 	memset(&cfg, 0, sizeof(cfg));
-	/* The child exits soon after: the copies are never freed. */
 	cfg.user = lc->user != NULL ? strdup(lc->user) : NULL;
 	cfg.group = lc->group != NULL ? strdup(lc->group) : NULL;
 	prv_lookup(&cfg, &ids);
 	fprintf(stderr, "ids: root=%d uid=%u gid=%u user=%s\n", ids.as_root,
 	    (unsigned)ids.uid, (unsigned)ids.gid, ids.user);
+	free(cfg.user);
+	free(cfg.group);
 }
 
 static void
@@ -212,6 +213,7 @@ do_self(void *arg)
 		fprintf(stderr, "check=%d err=[%s]\n",
 		    prv_check_read(&ids, files, 1, err, sizeof(err)), err);
 	}
+	free(cfg.user);
 }
 
 static void
