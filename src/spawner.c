@@ -12,10 +12,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -79,6 +81,81 @@ spw_decode(const unsigned char *buf, size_t len, int nfds, struct spw_born *b)
 }
 
 /* ---- the spawner ------------------------------------------------------- */
+
+/*
+ * Libraries main needs and no session ever calls: the configuration
+ * parser, the filter compiler (the filters are compiled already: a session
+ * loads its program with prctl) and libcap-ng (privs.c drops a session's
+ * capabilities with capset itself).  Every session is a copy of the
+ * spawner, and its clone and its exit cost a little per mapping: the
+ * spawner unmaps these once, so its sessions never have them (14 fewer
+ * mappings of 39, and no code of theirs a compromised session could
+ * reuse).  SECURITY: nothing after this calls into them; a call would
+ * fault in the spawner or a session, never reach another process.
+ */
+static const char *const spw_shed_names[] = {
+	"libconfig.so", "libseccomp.so", "libcap-ng.so",
+};
+
+#define SPW_SHED_MAX	8
+
+struct spw_shed {
+	uintptr_t	lo[SPW_SHED_MAX], hi[SPW_SHED_MAX];
+	size_t		n;
+};
+
+/* The span of one loaded object, if it is one to shed: from its lowest
+ * segment to its highest, which covers the reserved gaps between them. */
+static int
+spw_shed_find(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct spw_shed *sh = arg;
+	const uintptr_t pg = (uintptr_t)getpagesize();
+	const char *name = strrchr(info->dlpi_name, '/');
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+	size_t i;
+
+	(void)size;
+	name = name != NULL ? name + 1 : info->dlpi_name;
+	for (i = 0; i < sizeof(spw_shed_names) / sizeof(spw_shed_names[0]); i++)
+		if (strncmp(name, spw_shed_names[i],
+		    strlen(spw_shed_names[i])) == 0)
+			break;
+	if (i == sizeof(spw_shed_names) / sizeof(spw_shed_names[0]) ||
+	    sh->n == SPW_SHED_MAX)
+		return 0;
+	for (int k = 0; k < info->dlpi_phnum; k++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[k];
+		uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (a < lo)
+			lo = a;
+		if (a + ph->p_memsz > hi)
+			hi = a + ph->p_memsz;
+	}
+	if (lo < hi) {
+		sh->lo[sh->n] = lo & ~(pg - 1);
+		sh->hi[sh->n] = (hi + pg - 1) & ~(pg - 1);
+		sh->n++;
+	}
+	return 0;
+}
+
+/* Unmap them (after the walk: the walk reads their program headers).
+ * Sanitizer builds keep them: ASan's reports walk every loaded object. */
+static void
+spw_shed(void)
+{
+#ifndef CASESERV_SANITIZERS
+	struct spw_shed sh = { .n = 0 };
+
+	(void)dl_iterate_phdr(spw_shed_find, &sh);
+	for (size_t i = 0; i < sh.n; i++)
+		(void)munmap((void *)sh.lo[i], sh.hi[i] - sh.lo[i]);
+#endif
+}
 
 /* One word to the acceptor; the descriptors go with it.  0, or -1 when
  * the descriptors could not go (errno set). */
@@ -185,6 +262,7 @@ spw_main(int fd, pid_t acceptor)
 		_exit(71);
 	/* Every session starts as a copy of this process: keep it small. */
 	(void)malloc_trim(0);
+	spw_shed();
 	if (sbx_enter_spawner() == -1)
 		_exit(71);
 	for (;;) {

@@ -1165,10 +1165,33 @@ assert_one_unix_fd(pid_t pid, int fdnum)
 	assert_int_equal(n, 1);
 }
 
+/* Whether pid has a mapping of a library whose file name starts with lib. */
+static int
+maps_library(pid_t pid, const char *lib)
+{
+	char path[64], *maps, *line, *save = NULL;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	maps = cst_read_file(path);
+	assert_non_null(maps);
+	for (line = strtok_r(maps, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		const char *slash = strrchr(line, '/');
+
+		if (slash != NULL && strncmp(slash + 1, lib, strlen(lib)) == 0)
+			found = 1;
+	}
+	free(maps);
+	return found;
+}
+
 /*
  * An idle session of the pool, before any client: already in every wall
  * (its own filter on the spawner's, no capability, no new privilege, its
- * limits), the acceptor's child, holding its channel only, on 0.
+ * limits), the acceptor's child, holding its channel only, on 0; and
+ * none of the libraries only main calls is mapped in it any more (the
+ * spawner shed them; sanitizer builds keep them for their reports).
  */
 static void
 test_pool_sandboxed(void **state)
@@ -1190,6 +1213,14 @@ test_pool_sandboxed(void **state)
 	assert_limit(pid, "Max file size", "0");
 	assert_limit(pid, "Max core file size", "0");
 	assert_one_unix_fd(pid, 0);
+	/* libc is there (the check can see a library), the three are not. */
+	assert_true(maps_library(pid, "libc.so"));
+#ifndef CASESERV_SANITIZERS
+	assert_false(maps_library(pid, "libconfig.so"));
+	assert_false(maps_library(pid, "libseccomp.so"));
+	assert_false(maps_library(pid, "libcap-ng.so"));
+#endif
+	assert_true(maps_library(cst_proc_ppid(pid), "libseccomp.so"));
 }
 
 /* The spawner: no capability, its own filter, one descriptor (its socket
