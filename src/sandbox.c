@@ -192,7 +192,8 @@ static const struct sbx_call spw_loop[] = {
  * own (session.c: ses_lock_down): its name, its handlers and mask, its
  * descriptors closed and its channel moved onto 0, its limits, the
  * parent-death signal and the check of its parent, no capability, its
- * Landlock layer, its filter.  SECURITY: each only ever takes away. */
+ * filter.  No Landlock call: its domain is the spawner's, inherited from
+ * the acceptor's (session.c).  SECURITY: each only ever takes away. */
 static const struct sbx_call spw_session_setup[] = {
 	ARG_EQ("prlimit64", 0, 0),
 	ARG_EQ("prctl", 0, PR_SET_NAME), ARG_EQ("prctl", 0, PR_SET_PDEATHSIG),
@@ -200,9 +201,6 @@ static const struct sbx_call spw_session_setup[] = {
 	ARG_EQ("prctl", 0, PR_SET_SECCOMP),
 	ANY("rt_sigaction"), ANY("rt_sigprocmask"), ANY("getppid"),
 	ANY("capset"), ANY("close_range"),
-	ARG_EQ("landlock_create_ruleset", 2, 0),
-	ARG_EQ("landlock_create_ruleset", 2, LANDLOCK_CREATE_RULESET_VERSION),
-	ARG_EQ("landlock_restrict_self", 1, 0),
 	ARG_EQ("dup2", 1, 0), ARG_EQ_EQ("dup3", 1, 0, 2, 0),
 };
 
@@ -211,14 +209,6 @@ static const struct sbx_call spw_sanitizers[] = {
 	ANY("getpid"), ANY("gettid"), ANY("mmap"), ANY("mprotect"),
 	ANY("madvise"), ANY("sigaltstack"), ANY("sched_yield"), ANY("futex"),
 	ANY("prctl"), ANY("write"), ANY("tgkill"), ANY("kill"),
-};
-#endif
-
-#ifdef CASESERV_COVERAGE
-/* Coverage builds: gcov's dump (ses_coverage), and a session's Landlock
- * layer, made under this filter, has one rule there (landlock.c). */
-static const struct sbx_call spw_coverage_setup[] = {
-	ARG_MASK("openat", 2, O_PATH, O_PATH), ANY("landlock_add_rule"),
 };
 #endif
 
@@ -235,7 +225,6 @@ static const struct sbx_group spw_policy[] = {
 #endif
 #ifdef CASESERV_COVERAGE
 	GROUP(ses_coverage, SCMP_ACT_ALLOW),
-	GROUP(spw_coverage_setup, SCMP_ACT_ALLOW),
 #endif
 };
 

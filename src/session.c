@@ -275,8 +275,12 @@ ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 	if (prv_drop_session() == -1)
 		return -1;
 	/* SECURITY: no file, no TCP bind or connect (Landlock, where the
-	 * kernel has it); made while a ruleset descriptor can still be. */
-	if (ll_restrict_session() == -1)
+	 * kernel has it); made while a ruleset descriptor can still be.  A
+	 * session forked ahead of need is in that domain already: the spawner
+	 * was forked inside the acceptor's, which has the same rules
+	 * (landlock.c), and a domain is inherited and never left.  A layer of
+	 * its own would add no rule, only a set-up per session. */
+	if (c->rfd != -1 && ll_restrict_session() == -1)
 		return -1;
 	/* SECURITY: no new process, descriptor or file byte. */
 	if (ses_zero_limits() == -1)
