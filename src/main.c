@@ -1,10 +1,11 @@
 /*
  * main.c - wires the pieces together, in the order that matters:
- * clean descriptors, process title, configuration, accounts (and whether
- * the run user can read the file again on reload), the session's filter,
- * detach, pidfile lock, bind, pid written, privilege drop, the acceptor
- * forked and configured, main's filter, ready, serve.  With -i, inetd.c
- * takes over once the configuration is read.
+ * process title, handed-over sockets, clean descriptors, configuration,
+ * accounts (and whether the run user can read the file again on reload),
+ * the session's filter, detach, pidfile lock, bind (or the sockets of
+ * socket activation), pid written, privilege drop, the acceptor forked
+ * and configured, main's Landlock layer and filter, ready, serve.  With
+ * -i, inetd.c takes over once the configuration is read.
  */
 #include "config.h"
 

@@ -45,22 +45,7 @@ loopback_socket(int family, int type, int port, int do_listen)
 	socklen_t sl;
 	int fd, one = 1;
 
-	memset(&ss, 0, sizeof(ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sl = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		sin6->sin6_addr = in6addr_loopback;
-		sl = sizeof(*sin6);
-	}
+	sl = cst_loopback_addr(family, port, &ss);
 	fd = socket(family, type | SOCK_CLOEXEC, 0);
 	assert_true(fd != -1);
 	if (family == AF_INET6)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/socket.h>
 
 /*
  * Ceiling for a wait that should end at once when the daemon works.  It is
@@ -185,6 +186,8 @@ pid_t cst_proc_ppid(pid_t pid);
 /* Field of /proc/PID/status ("CapEff") into buf, trimmed; 0 or -1. */
 int cst_proc_status(pid_t pid, const char *field, char *buf, size_t len);
 /* Milliseconds of CLOCK_MONOTONIC. */
+/* 127.0.0.1 or ::1 (family) and port into *ss; its length. */
+socklen_t cst_loopback_addr(int family, int port, struct sockaddr_storage *ss);
 int64_t cst_now_ms(void);
 void cst_sleep_ms(int ms);
 /* Read a small file (caller frees), or NULL. */

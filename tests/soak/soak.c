@@ -16,8 +16,8 @@
  * resets (SO_LINGER 0).  Meanwhile the master gets SIGHUP every 3 s (the
  * configuration alternates between two listener sets, so listeners are
  * bound and closed) and SIGUSR1 every 7 s.  Every SOAK_SAMPLE seconds the
- * master's VmRSS, its descriptor count, its sessions and zombies go to
- * soak.csv.  At the end the load stops, the sessions drain, the master is
+ * daemon's VmRSS and descriptor count (main and the acceptor together),
+ * the acceptor's sessions and zombies go to soak.csv.  At the end the load stops, the sessions drain, the master is
  * stopped with SIGTERM, and the verdict checks:
  *
  *   - RSS and descriptors flat: the maximum over the last quarter of the
@@ -346,6 +346,43 @@ proc_children(pid_t ppid, long *zombies, pid_t *zpid, size_t nz)
 	return n;
 }
 
+/*
+ * The acceptor: main's one child (main -> acceptor -> sessions).  Main
+ * and the acceptor are sampled together; sessions are the acceptor's.
+ */
+static pid_t
+proc_acceptor(pid_t main_pid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char path[300], *text, *rp, state;
+	pid_t acc = -1;
+	int pp;
+
+	if (d == NULL)
+		return -1;
+	while (acc == -1 && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if ((text = read_file(path, NULL)) == NULL)
+			continue;
+		if ((rp = strrchr(text, ')')) != NULL &&
+		    sscanf(rp + 1, " %c %d", &state, &pp) == 2 &&
+		    pp == main_pid && state != 'Z')
+			acc = atoi(e->d_name);
+		free(text);
+	}
+	closedir(d);
+	return acc;
+}
+
+static long
+sum2(long a, long b)
+{
+	return a < 0 || b < 0 ? -1 : a + b;
+}
+
 /* ---- the load ------------------------------------------------------------ */
 
 static int
@@ -640,7 +677,7 @@ main(void)
 	long nworkers = env_long("SOAK_WORKERS", 6, 1);
 	long every = env_long("SOAK_SAMPLE", 10, 1);
 	struct sample *smp = calloc(MAX_SAMPLES, sizeof(*smp));
-	pid_t workers[MAX_WORKERS], master, zprev[64], zcur[64];
+	pid_t workers[MAX_WORKERS], master, acc, zprev[64], zcur[64];
 	size_t nsmp = 0, nzprev = 0;
 	int64_t start, until, next_hup, next_usr1, next_sample;
 	long hups = 0, usr1s = 0, zombie_stuck = 0;
@@ -706,9 +743,10 @@ main(void)
 			size_t nz;
 
 			s->t = (long)((t0 - start) / 1000);
-			s->rss_kb = proc_rss_kb(master);
-			s->fds = proc_fds(master);
-			s->sessions = proc_children(master, &s->zombies, zcur, 64);
+			acc = proc_acceptor(master);
+			s->rss_kb = sum2(proc_rss_kb(master), proc_rss_kb(acc));
+			s->fds = sum2(proc_fds(master), proc_fds(acc));
+			s->sessions = proc_children(acc, &s->zombies, zcur, 64);
 			nz = (size_t)s->zombies < 64 ? (size_t)s->zombies : 64;
 			/* A zombie seen again one sample later was never reaped. */
 			for (size_t i = 0; i < nz; i++)
@@ -747,11 +785,13 @@ main(void)
 	for (int64_t end = now_ms() + 30000; now_ms() < end; sleep_ms(100)) {
 		long z;
 
-		if (proc_children(master, &z, zcur, 64) == 0)
+		if (proc_children(proc_acceptor(master), &z, zcur, 64) == 0)
 			break;
 	}
-	long zend, left = proc_children(master, &zend, zcur, 64);
-	long rss_end = proc_rss_kb(master), fds_end = proc_fds(master);
+	acc = proc_acceptor(master);
+	long zend, left = proc_children(acc, &zend, zcur, 64);
+	long rss_end = sum2(proc_rss_kb(master), proc_rss_kb(acc));
+	long fds_end = sum2(proc_fds(master), proc_fds(acc));
 	kill(master, SIGUSR1);
 	usr1s++;
 	wait_log(" stats active=", (int)usr1s, 10000);
