@@ -277,9 +277,9 @@ ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 	/* SECURITY: no file, no TCP bind or connect (Landlock, where the
 	 * kernel has it); made while a ruleset descriptor can still be.  A
 	 * session forked ahead of need is in that domain already: the spawner
-	 * was forked inside the acceptor's, which has the same rules
-	 * (landlock.c), and a domain is inherited and never left.  A layer of
-	 * its own would add no rule, only a set-up per session. */
+	 * entered it before its first clone (spawner.c), and a domain is
+	 * inherited and never left.  A layer of its own would add no rule,
+	 * only a set-up per session. */
 	if (c->rfd != -1 && ll_restrict_session() == -1)
 		return -1;
 	/* SECURITY: no new process, descriptor or file byte. */

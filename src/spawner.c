@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "landlock.h"
 #include "proctitle.h"
 #include "sandbox.h"
 #include "session.h"
@@ -227,7 +228,8 @@ spw_one(int fd, pid_t acceptor)
 /*
  * SECURITY: the spawner's path from the fork to its loop: its name, no
  * descriptor but its socket, no handler of the acceptor's, gone with the
- * acceptor, few descriptors, no core, its filter.  It never sees client
+ * acceptor, few descriptors, no core, the libraries it never calls gone,
+ * its Landlock domain, its filter.  It never sees client
  * data; its sessions lock themselves down before they do.
  */
 static void __attribute__((noreturn))
@@ -263,7 +265,11 @@ spw_main(int fd, pid_t acceptor)
 	/* Every session starts as a copy of this process: keep it small. */
 	(void)malloc_trim(0);
 	spw_shed();
-	if (sbx_enter_spawner() == -1)
+	/* SECURITY: the sessions' Landlock domain, entered once here and
+	 * inherited by every session (a domain is never left): on the
+	 * acceptor's identical one, or alone where the acceptor has none
+	 * (sanitizer builds).  No session makes a layer of its own. */
+	if (ll_restrict_session() == -1 || sbx_enter_spawner() == -1)
 		_exit(71);
 	for (;;) {
 		if ((n = read(fd, req, sizeof(req))) == -1 && errno == EINTR)
