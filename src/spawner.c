@@ -94,6 +94,7 @@ spw_decode(const unsigned char *buf, size_t len, int nfds, struct spw_born *b)
  * reuse).  SECURITY: nothing after this calls into them; a call would
  * fault in the spawner or a session, never reach another process.
  */
+#ifndef CASESERV_SANITIZERS
 static const char *const spw_shed_names[] = {
 	"libconfig.so", "libseccomp.so", "libcap-ng.so",
 };
@@ -144,19 +145,23 @@ spw_shed_find(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
-/* Unmap them (after the walk: the walk reads their program headers).
- * Sanitizer builds keep them: ASan's reports walk every loaded object. */
+/* Unmap them (after the walk: the walk reads their program headers). */
 static void
 spw_shed(void)
 {
-#ifndef CASESERV_SANITIZERS
 	struct spw_shed sh = { .n = 0 };
 
 	(void)dl_iterate_phdr(spw_shed_find, &sh);
 	for (size_t i = 0; i < sh.n; i++)
 		(void)munmap((void *)sh.lo[i], sh.hi[i] - sh.lo[i]);
-#endif
 }
+#else
+/* Sanitizer builds keep them: ASan's reports walk every loaded object. */
+static void
+spw_shed(void)
+{
+}
+#endif
 
 /* One word to the acceptor; the descriptors go with it.  0, or -1 when
  * the descriptors could not go (errno set). */
