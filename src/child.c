@@ -16,6 +16,7 @@
 #include <linux/sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -69,4 +70,14 @@ int
 chd_signal(int pidfd, int sig)
 {
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int
+chd_is_child(pid_t pid)
+{
+	siginfo_t si;
+
+	if (pid <= 0)
+		return 0;
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
 }

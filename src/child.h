@@ -22,5 +22,10 @@ pid_t chd_spawn(int *pidfd);
 pid_t chd_spawn_sibling(int *pidfd);
 /* Send sig to the process pidfd names.  0, or -1 (errno set). */
 int chd_signal(int pidfd, int sig);
+/*
+ * Whether pid is a child of ours not reaped yet (running, or exited and
+ * waiting to be reaped): waitid(WNOWAIT) looks and takes nothing.
+ */
+int chd_is_child(pid_t pid);
 
 #endif

@@ -369,6 +369,12 @@ sst_pool_add(pid_t pid, int pidfd, int chan)
 	struct sst_session *s;
 	pid_t *np;
 
+	/* SECURITY: the spawner's word: a pid the book has already is a lie
+	 * (two entries for one pid would corrupt it). */
+	if (sst_find(pid) != NULL) {
+		errno = EEXIST;
+		return -1;
+	}
 	if (sst_reserve() == -1)
 		return -1;
 	if (sst.npool == sst.cappool) {

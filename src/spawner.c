@@ -385,6 +385,14 @@ spw_receive(int fd, struct spw_born *b)
 			close(fds[i]);
 		return -1;
 	}
+	/* SECURITY: the acceptor never waits on a channel; the spawner's
+	 * word that this one does not block is not taken (a blocking one
+	 * would hang the acceptor in its first read). */
+	if (nfds == 2 && fcntl(fds[1], F_SETFL, O_NONBLOCK) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
 	b->pidfd = nfds == 2 ? fds[0] : -1;
 	b->chan = nfds == 2 ? fds[1] : -1;
 	return 1;

@@ -596,14 +596,37 @@ sup_spawner(int64_t now)
 			sup_spawner_lost();
 			return;
 		}
-		if (sup.spw.asked > 0)
-			sup.spw.asked--;
+		/* SECURITY: the spawner answers each request once.  More
+		 * than was asked for is not a spawner of ours any more: it is
+		 * stopped, and sessions are forked on demand. */
+		if (sup.spw.asked == 0) {
+			if (b.pid > 0) {
+				close(b.chan);
+				close(b.pidfd);
+			}
+			log_warnx("spawner: a session nobody asked for: stopped");
+			(void)chd_signal(sup.spw.pidfd, SIGKILL);
+			sup_spawner_lost();
+			return;
+		}
+		sup.spw.asked--;
 		if (b.pid == 0) {
 			/* Out of processes or memory: as a fork that failed. */
 			if (now >= sup.spw.direct_until)
 				log_warnx("spawner: cannot fork a session: %s",
 				    strerror(b.err));
 			sup.spw.direct_until = now + SUP_DIRECT_MS;
+			continue;
+		}
+		/* SECURITY: a new session is a child of ours the book does
+		 * not have yet (sst_pool_add checks that); a pid that is not,
+		 * or is no longer, our child would hold a slot no exit frees.
+		 * A session already dead is let go the same way. */
+		if (b.pid == sup.spw.pid || !chd_is_child(b.pid)) {
+			log_warnx("spawner: pid %ld is not a session of ours",
+			    (long)b.pid);
+			close(b.chan);
+			close(b.pidfd);
 			continue;
 		}
 		if (sup.stopping || sst_pool_add(b.pid, b.pidfd, b.chan) == -1) {

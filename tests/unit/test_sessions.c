@@ -647,6 +647,53 @@ awaiting_list(void **state)
 	reset();
 }
 
+/*
+ * The spawner's word checked: a pid the book has already is refused
+ * (EEXIST); chd_is_child() tells a child of ours, running or exited but
+ * not reaped, from a pid that is not (init, our parent) or no longer is.
+ */
+static void
+pool_add_checked(void **state)
+{
+	sigset_t chld, old;
+	siginfo_t si;
+	pid_t kid;
+	int status;
+
+	(void)state;
+	reset();
+	add(4242);
+	errno = 0;
+	assert_int_equal(sst_pool_add(4242, -1, -1), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(sst_pool_size(), 0);
+	del(4242);
+	reset();
+
+	assert_false(chd_is_child(1));
+	assert_false(chd_is_child(getppid()));
+	assert_false(chd_is_child(0));
+	/* The module's SIGCHLD handler (installed by earlier cases) would
+	 * reap the child before we look: held off here. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	kid = fork();
+	assert_true(kid >= 0);
+	if (kid == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(chd_is_child(kid));		/* running */
+	kill(kid, SIGKILL);
+	assert_int_equal(waitid(P_PID, (id_t)kid, &si, WEXITED | WNOWAIT), 0);
+	assert_true(chd_is_child(kid));		/* exited, not reaped */
+	assert_true(chd_is_child(kid));		/* and looking took nothing */
+	assert_int_equal(waitpid(kid, &status, 0), kid);
+	assert_false(chd_is_child(kid));	/* reaped */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 int
 main(void)
 {
@@ -664,6 +711,7 @@ main(void)
 		cmocka_unit_test(final_record_checked),
 		cmocka_unit_test(verdicts),
 		cmocka_unit_test(awaiting_list),
+		cmocka_unit_test(pool_add_checked),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

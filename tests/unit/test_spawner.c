@@ -12,7 +12,10 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "spawner.h"
 
@@ -68,11 +71,75 @@ test_decode(void **state)
 	assert_int_equal(spw_decode(buf, sizeof(buf), 2, &b), -1);
 }
 
+/* A record as the spawner sends it: the word and fds by SCM_RIGHTS. */
+static void
+send_record(int sock, pid_t pid, const int *fds, int nfds)
+{
+	unsigned char buf[SPW_SIZE];
+	union {
+		char		buf[CMSG_SPACE(3 * sizeof(int))];
+		struct cmsghdr	align;
+	} cm;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *h;
+
+	put(buf, SPW_MAGIC, SPW_VERSION, 0, pid, 0);
+	memset(&cm, 0, sizeof(cm));
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+	h = CMSG_FIRSTHDR(&mh);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+	memcpy(CMSG_DATA(h), fds, (size_t)nfds * sizeof(int));
+	assert_int_equal(sendmsg(sock, &mh, 0), (ssize_t)sizeof(buf));
+}
+
+/*
+ * A channel handed over blocking (a compromised spawner's, say) comes
+ * out non-blocking: the acceptor's reads of it must never wait.  A
+ * record with three descriptors is refused and none of them is kept.
+ */
+static void
+test_receive(void **state)
+{
+	struct spw_born b;
+	int link[2], chan[2], other[2], fds[3];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, link), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, chan), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, other), 0);
+	assert_int_equal(fcntl(chan[0], F_GETFL) & O_NONBLOCK, 0);
+	fds[0] = other[0];		/* stands for the pidfd */
+	fds[1] = chan[0];
+	send_record(link[1], 4711, fds, 2);
+	assert_int_equal(spw_receive(link[0], &b), 1);
+	assert_int_equal(b.pid, 4711);
+	assert_true(b.pidfd >= 0 && b.chan >= 0);
+	assert_int_not_equal(fcntl(b.chan, F_GETFL) & O_NONBLOCK, 0);
+	close(b.pidfd);
+	close(b.chan);
+	/* Nothing more: "nothing yet", not an error. */
+	assert_int_equal(spw_receive(link[0], &b), 0);
+	fds[2] = other[1];
+	send_record(link[1], 4711, fds, 3);
+	assert_int_equal(spw_receive(link[0], &b), -1);
+	close(link[0]);
+	close(link[1]);
+	close(chan[0]);
+	close(chan[1]);
+	close(other[0]);
+	close(other[1]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_receive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
