@@ -37,6 +37,7 @@
 #include "proctitle.h"
 #include "parent.h"
 #include "sandbox.h"
+#include "spawner.h"
 
 /* Warns, or with -t fails, when a reload could not read the file again. */
 static int
@@ -141,6 +142,9 @@ main(int argc, char **argv)
 
 	/* Before anything keeps a pointer into argv or reads environ. */
 	pt_init(argc, argv);
+	/* The acceptor's spawner, as a fresh image (spawner.c). */
+	if (spw_is_exec(argc, argv))
+		spw_exec_main();
 	dmn_clean_fds(act_take());
 	opt_parse(argc, argv, &o);
 	if (o.inetd)

@@ -16,15 +16,20 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sysexits.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "child.h"
 #include "landlock.h"
+#include "log.h"
 #include "proctitle.h"
 #include "sandbox.h"
 #include "session.h"
@@ -286,6 +291,90 @@ spw_main(int fd, pid_t acceptor)
 	}
 }
 
+/* ---- a fresh image ------------------------------------------------------ */
+
+/*
+ * The spawner, just forked, executes the running binary again
+ * (/proc/self/exe names it even after an upgrade replaced the file) with
+ * its socket on SPW_EXEC_FD and the marker as argv[1].  SECURITY: a
+ * fresh image owes main and the acceptor nothing: its own address layout
+ * and stack canary (a session's memory says nothing of theirs), no page
+ * of theirs (no configuration text, no environment of root's start: only
+ * the variables below go with it), and short anonymous-memory chains, so
+ * each clone costs less.  Where exec is refused (no /proc, say), the
+ * spawner goes on as the fork it is.
+ */
+#define SPW_EXEC_FD	3
+#define SPW_EXEC_ROOM	256	/* argv[2]: room for the sessions' titles */
+#define SPW_ENV_MAX	16
+
+/* Variables the new image keeps: the sanitizer and gcov settings of the
+ * builds that use them; in the test daemon, its hooks and the
+ * fault-injection shim (tests/fault).  Nothing else. */
+static const char *const spw_env_kept[] = {
+#ifdef CASESERV_TEST_HOOKS
+	"CASESERV_TEST_", "CASESERV_FAULT", "LD_PRELOAD=",
+#endif
+	"ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=", "GCOV_PREFIX",
+};
+
+extern char **environ;
+
+static void
+spw_exec(int fd)
+{
+	static char name[] = "caseserv-spawner", mark[] = SPW_EXEC_ARG;
+	static char room[SPW_EXEC_ROOM];
+	char *argv[] = { name, mark, room, NULL };
+	char *envp[SPW_ENV_MAX + 1];
+	size_t n = 0;
+
+	memset(room, ' ', sizeof(room) - 1);
+	for (size_t i = 0; environ != NULL && environ[i] != NULL; i++)
+		for (size_t k = 0; k < sizeof(spw_env_kept) /
+		    sizeof(spw_env_kept[0]) && n < SPW_ENV_MAX; k++)
+			if (strncmp(environ[i], spw_env_kept[k],
+			    strlen(spw_env_kept[k])) == 0) {
+				envp[n++] = environ[i];
+				break;
+			}
+	envp[n] = NULL;
+	/* The socket on its known number, without close-on-exec; the rest
+	 * close at the exec (and stay, should it fail). */
+	if (fd == SPW_EXEC_FD ? fcntl(fd, F_SETFD, 0) == -1 :
+	    dup2(fd, SPW_EXEC_FD) == -1)
+		return;
+	if (close_range(SPW_EXEC_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		(void)execve("/proc/self/exe", argv, envp);
+	if (fd != SPW_EXEC_FD)
+		(void)close(SPW_EXEC_FD);
+}
+
+int
+spw_is_exec(int argc, char **argv)
+{
+	return argc == 3 && strcmp(argv[1], SPW_EXEC_ARG) == 0;
+}
+
+void
+spw_exec_main(void)
+{
+	int type = 0, domain = 0;
+	socklen_t len = sizeof(type), dlen = sizeof(domain);
+
+	log_init(1, LOG_DAEMON, -1);
+	/* Only as the acceptor starts it: its socket pair on 3. */
+	if (getsockopt(SPW_EXEC_FD, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+	    getsockopt(SPW_EXEC_FD, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) == -1 ||
+	    type != SOCK_SEQPACKET || domain != AF_UNIX) {
+		fprintf(stderr, "caseserv: %s is the acceptor's, not an "
+		    "option\n", SPW_EXEC_ARG);
+		_exit(EX_USAGE);
+	}
+	sbx_init();
+	spw_main(SPW_EXEC_FD, getppid());
+}
+
 /* ---- the acceptor's side ------------------------------------------------ */
 
 pid_t
@@ -307,8 +396,10 @@ spw_start(int *fd, int *pidfd, pid_t acceptor)
 	/* The acceptor's handlers must never run in the spawner. */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
-	if ((pid = chd_spawn(pidfd)) == 0)
+	if ((pid = chd_spawn(pidfd)) == 0) {
+		spw_exec(p[1]);
 		spw_main(p[1], acceptor);
+	}
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(p[1]);

@@ -36,6 +36,14 @@ struct spw_born {
  * on failure (errno set).  acceptor: our pid, the sessions' parent.
  */
 pid_t spw_start(int *fd, int *pidfd, pid_t acceptor);
+/*
+ * The spawner runs as a fresh image of the binary: main() hands over to
+ * spw_exec_main() (which does not return) when spw_is_exec() says its
+ * arguments are the marker the acceptor gave it.
+ */
+#define SPW_EXEC_ARG	"--spawner"
+int spw_is_exec(int argc, char **argv);
+void spw_exec_main(void) __attribute__((noreturn));
 /* Ask for n more sessions (n <= 64).  0, or -1 (errno set). */
 int spw_request(int fd, unsigned n);
 /*

@@ -245,6 +245,13 @@ sup_lock_down(int chan, int logfd, int keep_stderr, pid_t main)
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	prv_drop_acceptor();
+	/* The spawner first: it executes the binary again, which the
+	 * acceptor's Landlock domain would refuse it (spawner.c). */
+	sup.spw.fd = sup.spw.pidfd = -1;
+	if ((sup.spw.pid = spw_start(&sup.spw.fd, &sup.spw.pidfd, sup.pid)) == -1) {
+		log_warn("spawner: fork; sessions are forked on demand");
+		sup.spw.pid = 0;
+	}
 #ifndef CASESERV_SANITIZERS
 	/* SECURITY: no file, no TCP bind or connect, even where the filter
 	 * would let a call through.  (Sanitizer builds: LeakSanitizer reads
@@ -252,13 +259,6 @@ sup_lock_down(int chan, int logfd, int keep_stderr, pid_t main)
 	if (ll_restrict_acceptor() == -1)
 		fatal(EX_OSERR, "landlock: acceptor");
 #endif
-	/* Now, while the acceptor holds next to nothing: every session is
-	 * a copy of the spawner, not of the acceptor under load. */
-	sup.spw.fd = sup.spw.pidfd = -1;
-	if ((sup.spw.pid = spw_start(&sup.spw.fd, &sup.spw.pidfd, sup.pid)) == -1) {
-		log_warn("spawner: fork; sessions are forked on demand");
-		sup.spw.pid = 0;
-	}
 	sbx_enter_acceptor(sup_violation);
 }
 

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1257,6 +1258,98 @@ test_spawner(void **state)
 	}
 }
 
+/* Where pid's first mapping of its binary starts (its load address). */
+static unsigned long
+binary_base(pid_t pid)
+{
+	char path[64], *maps;
+	unsigned long base = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	maps = cst_read_file(path);
+	assert_non_null(maps);
+	assert_int_equal(sscanf(maps, "%lx-", &base), 1);
+	free(maps);
+	return base;
+}
+
+/*
+ * Whether needle is anywhere in pid's readable memory (/proc/PID/mem, as
+ * a debugger reads it).  -1 when that memory cannot be read here.
+ */
+static int
+memory_holds(pid_t pid, const char *needle)
+{
+	char path[64], *maps, *line, *save = NULL, *buf;
+	size_t nlen = strlen(needle);
+	int fd, found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	maps = cst_read_file(path);
+	assert_non_null(maps);
+	for (line = strtok_r(maps, "\n", &save); line != NULL && !found;
+	    line = strtok_r(NULL, "\n", &save)) {
+		unsigned long lo, hi;
+		char perms[8];
+		ssize_t n;
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 ||
+		    perms[0] != 'r' || strstr(line, "[v") != NULL ||
+		    hi - lo > 64UL << 20)
+			continue;
+		assert_non_null(buf = malloc(hi - lo));
+		n = pread(fd, buf, hi - lo, (off_t)lo);
+		if (n >= (ssize_t)nlen && memmem(buf, (size_t)n, needle, nlen))
+			found = 1;
+		free(buf);
+	}
+	free(maps);
+	close(fd);
+	return found;
+}
+
+/*
+ * The spawner is a fresh image of the binary, not a copy of the acceptor:
+ * an idle session (its clone) holds neither main's environment nor the
+ * configuration's text, both of which main's memory does, and the
+ * spawner has its own load address (where the kernel randomises them).
+ */
+static void
+test_spawner_fresh(void **state)
+{
+	static const char *const env[] = {
+	    "CASESERV_RESIDUE_PROBE=env-5e1f0d2c77a94b", NULL };
+	struct cst_daemon *d = *state;
+	char *rand;
+	pid_t acc, spw, idle;
+	int held;
+
+	cst_must_init(d);
+	cst_must_conf(d, "# conf-residue-9b3c41e07d\n");
+	cst_must_start(d, cst_binary(0), NULL, env, 2);
+	acc = cst_must_acceptor(d);
+	(void)cst_settled_fds(acc);		/* the pool full */
+	spw = must_child_titled(acc, "caseserv: spawner");
+	idle = must_child_titled(acc, "caseserv: session (idle)");
+	rand = cst_read_file("/proc/sys/kernel/randomize_va_space");
+	/* main holds both (the check can see them); the session neither. */
+	if ((held = memory_holds(d->pid, "env-5e1f0d2c77a94b")) != -1) {
+		assert_int_equal(held, 1);
+		assert_int_equal(memory_holds(d->pid,
+		    "conf-residue-9b3c41e07d"), 1);
+		assert_int_equal(memory_holds(idle, "env-5e1f0d2c77a94b"), 0);
+		assert_int_equal(memory_holds(idle, "conf-residue-9b3c41e07d"),
+		    0);
+	} else
+		print_message("memory of the daemon not readable here\n");
+	if (rand != NULL && atoi(rand) != 0)
+		assert_true(binary_base(spw) != binary_base(acc));
+	free(rand);
+}
+
 /* A client is served by a session that was there, idle, before it came. */
 static void
 test_served_by_pool(void **state)
@@ -1526,6 +1619,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pool_sandboxed, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_spawner, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_spawner_fresh, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_served_by_pool, cst_setup,
 		    cst_teardown),
