@@ -145,6 +145,7 @@ main(int argc, char **argv)
 	/* The acceptor's spawner, as a fresh image (spawner.c). */
 	if (spw_is_exec(argc, argv))
 		spw_exec_main();
+	spw_exec_allow();
 	dmn_clean_fds(act_take());
 	opt_parse(argc, argv, &o);
 	if (o.inetd)

@@ -43,6 +43,9 @@ pid_t spw_start(int *fd, int *pidfd, pid_t acceptor);
  */
 #define SPW_EXEC_ARG	"--spawner"
 int spw_is_exec(int argc, char **argv);
+/* Called by caseserv's main(): the spawner may execute /proc/self/exe
+ * (a test program running an acceptor of its own never does). */
+void spw_exec_allow(void);
 void spw_exec_main(void) __attribute__((noreturn));
 /* Ask for n more sessions (n <= 64).  0, or -1 (errno set). */
 int spw_request(int fd, unsigned n);

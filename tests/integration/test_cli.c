@@ -765,11 +765,36 @@ test_detach_port_in_use(void **state)
 	assert_int_equal(access(pidfile, F_OK), -1);
 }
 
+/*
+ * --spawner is the acceptor's, for the spawner's fresh image: run by hand
+ * (descriptor 3 is no socket pair) it says so and exits 64, serving
+ * nothing; with one argument too few or too many it is an unknown option.
+ */
+static void
+test_spawner_marker(void **state)
+{
+	struct cst_daemon *d = *state;
+	char *out = NULL, *err = NULL;
+
+	assert_int_equal(run(d, &out, &err, "--spawner", "x", NULL, NULL), 64);
+	assert_non_null(strstr(err, "--spawner is the acceptor's, not an option"));
+	assert_string_equal(out, "");
+	free(out);
+	free(err);
+	out = err = NULL;
+	assert_int_equal(run(d, &out, &err, "--spawner", NULL, NULL, NULL), 64);
+	assert_null(strstr(err, "the acceptor's"));
+	free(out);
+	free(err);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_check_shipped, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_spawner_marker, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_check_bad_files, setup,
 		    teardown),
