@@ -427,12 +427,6 @@ sst_pool_size(void)
 	return sst.npool;
 }
 
-struct sst_session *
-sst_pool_at(size_t i)
-{
-	return i < sst.npool ? sst_find(sst.pool[i]) : NULL;
-}
-
 void
 sst_pool_release(void)
 {

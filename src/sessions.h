@@ -68,16 +68,14 @@ pid_t sst_spawn(struct sst_session **s, int *chan);
 int sst_next_exit(struct sst_session **s, pid_t *pid, int *status);
 /*
  * The pool: sessions forked ahead of need, idle.  sst_pool_add() books
- * one (0, or -1 out of memory: nothing booked); sst_pool_take() the one
- * to hand a client to (it counts as active from then on), NULL when the
- * pool is empty; sst_pool_at(i) the i-th, for the poll set;
- * sst_pool_release() lets every idle one go (its channel closed: it
+ * one (0; -1 out of memory, or EEXIST for a pid booked already: nothing
+ * booked); sst_pool_take() the one to hand a client to (it counts as
+ * active from then on), NULL when the pool is empty; sst_pool_release() lets every idle one go (its channel closed: it
  * exits) and sst_leaving() counts those not yet reaped.
  */
 int sst_pool_add(pid_t pid, int pidfd, int chan);
 struct sst_session *sst_pool_take(void);
 size_t sst_pool_size(void);
-struct sst_session *sst_pool_at(size_t i);
 void sst_pool_release(void);
 size_t sst_leaving(void);
 /*

@@ -637,26 +637,6 @@ sup_spawner(int64_t now)
 	}
 }
 
-/*
- * Pooled sessions whose channel stirred: an idle session writes nothing
- * unless its lock-down failed, and its channel hangs up when it dies.
- * Either way it will never serve: killed and forgotten (its exit, reaped
- * later, is then a pid the book no longer knows).  Backwards: removal
- * moves the last one into the hole.
- */
-static void
-sup_pool_check(const struct pollfd *pfd, size_t n)
-{
-	struct sst_session *s;
-
-	for (size_t i = n; i-- > 0;) {
-		if (pfd[i].revents == 0 || (s = sst_pool_at(i)) == NULL)
-			continue;
-		(void)chd_signal(s->pidfd, SIGKILL);
-		sup_collect_idle(s, 0);
-	}
-}
-
 /* An awaiting session sent garbage or was too late: it ends here. */
 static void
 sup_give_up(struct sst_session *s)
@@ -1099,14 +1079,17 @@ sup_timeout(int64_t now)
 }
 
 /*
- * pfd: SUP_FIXED, then nlsn listeners, the spawner, npool idle sessions,
- * then the awaiting sessions up to npfd.
+ * pfd: SUP_FIXED, then nlsn listeners, the spawner, then the awaiting
+ * sessions up to npfd.  Idle sessions are not polled: one that ends
+ * (its lock-down failed, or it was killed) is reaped like any other
+ * (sup_collect_idle), and a hand-over to one that is gone fails and
+ * tries the next (sup_hand).
  */
 static void
-sup_turn(struct pollfd *pfd, size_t nlsn, size_t npool, size_t npfd)
+sup_turn(struct pollfd *pfd, size_t nlsn, size_t npfd)
 {
 	int64_t now = sup_now();
-	size_t lend = SUP_FIXED + nlsn, wbeg = lend + 1 + npool;
+	size_t lend = SUP_FIXED + nlsn, wbeg = lend + 1;
 
 	for (size_t i = 0; i < npfd; i++) {
 		pfd[i].revents = 0;
@@ -1120,8 +1103,7 @@ sup_turn(struct pollfd *pfd, size_t nlsn, size_t npool, size_t npfd)
 	if (poll(pfd, npfd, sup_timeout(sup_now())) == -1 && errno != EINTR)
 		fatal(EX_OSERR, "acceptor: poll");
 	now = sup_now();
-	/* Before any session leaves the book: pfd follows the two lists. */
-	sup_pool_check(pfd + lend + 1, npool);
+	/* Before any session leaves the book: pfd follows the list. */
 	sup_verdicts(pfd + wbeg, npfd - wbeg, now);
 	if (pfd[lend].revents != 0)
 		sup_spawner(now);
@@ -1152,14 +1134,14 @@ sup_turn(struct pollfd *pfd, size_t nlsn, size_t npool, size_t npfd)
 
 /*
  * The poll set, each turn: the self-pipe, main's channel, the listeners,
- * and the channels of the sessions awaiting a verdict (a few: each is
- * there for a header's time at most), nothing else.
+ * the spawner's socket and the channels of the sessions awaiting a
+ * verdict (a few: each is there for a header's time at most), nothing
+ * else: not the idle sessions (sup_turn).
  */
 static size_t
 sup_poll_set(struct pollfd **pfd, size_t *cap)
 {
-	size_t want = SUP_FIXED + sup.lsn.n + 1 + sst_pool_size() +
-	    sst_nawaiting(), n = 0;
+	size_t want = SUP_FIXED + sup.lsn.n + 1 + sst_nawaiting(), n = 0;
 	struct pollfd *p;
 
 	if (*pfd == NULL || want > *cap) {
@@ -1175,9 +1157,6 @@ sup_poll_set(struct pollfd **pfd, size_t *cap)
 		p[n++] = (struct pollfd){ .fd = sup.lsn.v[i].fd, .events = POLLIN };
 	/* -1 once gone: poll() skips it. */
 	p[n++] = (struct pollfd){ .fd = sup.spw.fd, .events = POLLIN };
-	for (size_t i = 0; i < sst_pool_size(); i++)
-		p[n++] = (struct pollfd){ .fd = sst_pool_at(i)->chan,
-		    .events = POLLIN };
 	for (size_t i = 0; n < want; i++)
 		p[n++] = (struct pollfd){ .fd = sst_awaiting(i)->chan,
 		    .events = POLLIN };
@@ -1197,7 +1176,7 @@ sup_run(void)
 		npfd = sup_poll_set(&pfd, &cap);
 		sup.rebuild = 0;
 		sup_title();
-		sup_turn(pfd, sup.lsn.n, sst_pool_size(), npfd);
+		sup_turn(pfd, sup.lsn.n, npfd);
 	}
 	free(pfd);
 	cfg_free(&sup.cfg);

@@ -1350,6 +1350,45 @@ test_spawner_fresh(void **state)
 	free(rand);
 }
 
+/*
+ * An idle session that dies is seen when it is reaped (idle channels are
+ * not polled): one killed by SIGSYS is logged as a sandbox kill of an
+ * idle session, one killed by SIGKILL is not logged at warning; each is
+ * replaced, the pool is full again, and clients are served as before.
+ */
+static void
+test_idle_killed(void **state)
+{
+	struct cst_daemon *d = *state;
+	pid_t acc, idle[64], now[64];
+	int n, m, fd, waited;
+
+	cst_must_start_default(d, NULL);
+	acc = cst_must_acceptor(d);
+	(void)cst_settled_fds(acc);		/* the pool full */
+	n = children_titled(acc, "caseserv: session (idle)", idle, 64);
+	assert_true(n >= 2);
+	assert_int_equal(kill(idle[0], SIGSYS), 0);
+	assert_int_equal(kill(idle[1], SIGKILL), 0);
+	assert_int_equal(cst_log_wait(d, "signal=SIGSYS reason=sandbox (idle "
+	    "session)", CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_count(d, "signal=SIGKILL"), 0);
+	/* Replaced: as many idle again, neither of the two among them. */
+	for (waited = 0; waited < 100; waited++) {
+		m = children_titled(acc, "caseserv: session (idle)", now, 64);
+		if (m == n)
+			break;
+		usleep(50000);
+	}
+	assert_int_equal(m, n);
+	for (int i = 0; i < m; i++)
+		assert_true(now[i] != idle[0] && now[i] != idle[1]);
+	fd = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(fd, "still served");
+	close(fd);
+	assert_true(cst_alive(d));
+}
+
 /* A client is served by a session that was there, idle, before it came. */
 static void
 test_served_by_pool(void **state)
@@ -1621,6 +1660,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spawner, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_spawner_fresh, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_killed, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_served_by_pool, cst_setup,
 		    cst_teardown),
