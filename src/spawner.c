@@ -30,6 +30,7 @@
 #include "child.h"
 #include "landlock.h"
 #include "log.h"
+#include "privs.h"
 #include "proctitle.h"
 #include "sandbox.h"
 #include "session.h"
@@ -268,7 +269,10 @@ spw_main(int fd, pid_t acceptor)
 	(void)sigaction(SIGCHLD, &sa, NULL);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != acceptor ||
+	/* SECURITY: an exec can grant capabilities (file capabilities,
+	 * ambient ones); none is kept, whatever this image was given. */
+	if (prv_drop_session() == -1 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != acceptor ||
 	    setrlimit(RLIMIT_NOFILE, &nofile) == -1 ||
 	    setrlimit(RLIMIT_CORE, &none) == -1)
 		_exit(71);
@@ -276,9 +280,9 @@ spw_main(int fd, pid_t acceptor)
 	(void)malloc_trim(0);
 	spw_shed();
 	/* SECURITY: the sessions' Landlock domain, entered once here and
-	 * inherited by every session (a domain is never left): on the
-	 * acceptor's identical one, or alone where the acceptor has none
-	 * (sanitizer builds).  No session makes a layer of its own. */
+	 * inherited by every session (a domain is never left); the spawner
+	 * was forked before the acceptor entered its own (the exec needs
+	 * that).  No session makes a layer of its own. */
 	if (ll_restrict_session() == -1 || sbx_enter_spawner() == -1)
 		_exit(71);
 	for (;;) {
