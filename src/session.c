@@ -435,7 +435,8 @@ ses_probe(const struct ses_conn *c, const struct ses_params *p, int64_t start,
  * it down (the shared report socket of old could be shut for every
  * session this way);
  * "flood" fills it with records; "forge" writes a record that lies and
- * exits at once, so the lie is its only record.
+ * exits at once, so the lie is its only record; "hang" stops obeying its
+ * timers and SIGTERM, holding its slot (the acceptor's overdue kill).
  */
 static void
 ses_test_attack(const char *what)
@@ -453,7 +454,9 @@ ses_test_attack(const char *what)
 	else if (strcmp(what, "forge") == 0) {
 		(void)!write(ses_report_fd, buf, sizeof(buf));
 		_exit(0);
-	}
+	} else if (strcmp(what, "hang") == 0)
+		for (;;)	/* deaf to its timers and to SIGTERM */
+			(void)ppoll(NULL, 0, NULL, NULL);
 	ses_attack = NULL;
 }
 #endif

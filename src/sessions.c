@@ -480,3 +480,23 @@ sst_signal_all(int sig)
 		(void)chd_signal(s->pidfd, sig);
 	}
 }
+
+size_t
+sst_kill_overdue(int64_t now)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sst.cap; i++) {
+		struct sst_session *s = &sst.tab[i];
+
+		if (s->pid == 0 || s->pooled != 0 || s->killed ||
+		    s->overdue_at == 0 || now < s->overdue_at)
+			continue;
+		if (chd_signal(s->pidfd, SIGKILL) == 0) {
+			s->killed = 1;
+			s->overdue = 1;
+			n++;
+		}
+	}
+	return n;
+}

@@ -20,7 +20,10 @@ struct sst_session {
 	int			 pidfd;		/* the process, for signals */
 	int			 chan;		/* its channel, our end; -1 once read */
 	int			 killed;	/* SIGKILL sent */
+	int			 overdue;	/* ... for outliving overdue_at */
 	int64_t			 start;		/* ms, CLOCK_MONOTONIC */
+	int64_t			 overdue_at;	/* session_timeout + grace, ms;
+						 * 0: no deadline here */
 	struct adm_host		*host;
 	char			 peer[64];
 	/* Behind a PROXY-protocol listener: */
@@ -115,5 +118,11 @@ size_t sst_active(void);
 /* SIGTERM to every session serving a client; SIGKILL to each session
  * not yet killed (marked), idle or leaving ones too. */
 void sst_signal_all(int sig);
+/*
+ * SIGKILL to every serving session still running at its overdue_at (one
+ * that ignores its own session_timeout, as only a compromised one
+ * would), each once; how many.
+ */
+size_t sst_kill_overdue(int64_t now);
 
 #endif

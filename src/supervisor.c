@@ -67,6 +67,7 @@
 #define SUP_FIXED	2	/* poll set: self-pipe, channel, listeners */
 /* Sessions kept forked ahead of need, locked down and idle (caseserv(8)). */
 #define SUP_POOL	16
+#define SUP_OVERDUE_MS	5000	/* past session_timeout: killed */
 /* ms of forking on demand after the spawner could not make a session. */
 #define SUP_DIRECT_MS	1000
 
@@ -84,6 +85,7 @@ static struct {
 	int64_t			 accept_logged;	/* last `accept:` line */
 	unsigned		 accept_quiet;	/* failures not logged since */
 	int64_t			 expired;	/* last adm_expire() */
+	int64_t			 overdue_next;	/* the next look for overdue */
 	int			 rebuild;	/* listeners changed: new poll set */
 	struct msg_status	 sent;		/* last counters main got */
 	int64_t			 sent_at;
@@ -308,7 +310,8 @@ sup_log_end(const struct sst_session *s, int status, const struct rpt_record *re
 		log_warnx("killed peer=%s%s pid=%ld signal=%s reason=%s in=%llu "
 		    "out=%llu ms=%ld", s->peer, via, (long)s->pid,
 		    sup_signame(WTERMSIG(status), sig, sizeof(sig)),
-		    s->killed ? "shutdown_timeout" : "crash",
+		    s->overdue ? "overdue" : s->killed ? "shutdown_timeout" :
+		    "crash",
 		    (unsigned long long)rep->in, (unsigned long long)rep->out, ms);
 	} else {
 		log_info("close peer=%s%s pid=%ld in=%llu out=%llu ms=%ld reason=%s",
@@ -484,6 +487,12 @@ sup_opened(struct sst_session *s, const char *peer, struct adm_host *host,
 {
 	s->start = now;
 	s->host = host;
+	/* SECURITY: a session ends itself at session_timeout (and lingers
+	 * two seconds at most); one still running well after has stopped
+	 * obeying, and would hold its max_clients and per-host slots for
+	 * as long as it liked: killed (sst_kill_overdue). */
+	s->overdue_at = sup.cfg.session_timeout > 0 ? now +
+	    (int64_t)sup.cfg.session_timeout * 1000 + SUP_OVERDUE_MS : 0;
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	if (proxy != NULL) {
 		memcpy(&s->proxy, proxy, sizeof(s->proxy));
@@ -1057,6 +1066,11 @@ sup_scheduled(int64_t now)
 	if (sts_turn(now, &c, sup.cfg.stats_interval))
 		sup_stats(0);
 	sup_report(now);
+	/* Once a second at most (every poll ends within one). */
+	if (now >= sup.overdue_next) {
+		sup.overdue_next = now + 1000;
+		(void)sst_kill_overdue(now);
+	}
 }
 
 static int

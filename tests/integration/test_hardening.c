@@ -873,6 +873,46 @@ test_session_channel_forge(void **state)
 	assert_int_equal(cst_field_num(line, "in"), 999999);
 }
 
+/*
+ * A session that stops obeying its session_timeout (and SIGTERM) holds its
+ * max_clients slot only until the acceptor's deadline, session_timeout +
+ * 5 s: killed, "killed ... signal=SIGKILL reason=overdue", its slot free
+ * again for a client that max_clients = 1 would otherwise refuse.
+ */
+static void
+test_session_overdue(void **state)
+{
+	static const char *const env[] = {
+	    "CASESERV_TEST_SESSION_ATTACK=hang", NULL };
+	struct cst_daemon *d = *state;
+	char line[512], needle[64], val[32];
+	int fd, next, port;
+
+	cst_must_init(d);
+	cst_must_conf(d, "session_timeout = 1;\nmax_clients = 1;\n");
+	cst_must_start(d, cst_binary(1), NULL, env, 2);
+	fd = cst_must_connect("127.0.0.1", d->port);
+	port = cst_local_port(fd);
+	assert_int_equal(cst_send_all(fd, "!attack", 7, CST_WAIT_MS), 0);
+	/* Not ended by its own timer (1 s), nor a second later. */
+	sleep(3);
+	snprintf(needle, sizeof(needle), "peer=127.0.0.1:%d ", port);
+	assert_int_equal(cst_log_count(d, needle), 1);	/* its open only */
+	snprintf(needle, sizeof(needle), "killed peer=127.0.0.1:%d ", port);
+	assert_int_equal(cst_log_line(d, needle, 1, line, sizeof(line),
+	    8000), 0);
+	assert_int_equal(cst_field(line, "signal", val, sizeof(val)), 0);
+	assert_string_equal(val, "SIGKILL");
+	assert_int_equal(cst_field(line, "reason", val, sizeof(val)), 0);
+	assert_string_equal(val, "overdue");
+	assert_true(cst_field_num(line, "ms") >= 5000);
+	close(fd);
+	next = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(next, "a slot again");
+	close(next);
+	assert_true(cst_alive(d));
+}
+
 /* ---- main: its deny-list, and NSS under it ----------------------------- */
 
 /* What main never needs fails with EPERM; main serves and reloads on. */
@@ -1662,6 +1702,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spawner_fresh, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_killed, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_session_overdue, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_served_by_pool, cst_setup,
 		    cst_teardown),
