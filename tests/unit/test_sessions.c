@@ -694,6 +694,44 @@ pool_add_checked(void **state)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/*
+ * The overdue kill: only a serving session past its overdue_at, once;
+ * not one without a deadline, not one still in time, not an idle one of
+ * the pool.
+ */
+static void
+overdue(void **state)
+{
+	struct sst_session *late, *early, *none, *idle;
+	int got[3], sig;
+	pid_t pl, pe, pn, pi;
+
+	(void)state;
+	pl = spawn(B_WAIT);
+	pe = spawn(B_WAIT);
+	pn = spawn(B_WAIT);
+	pi = spawn(B_WAIT);
+	late = sst_find(pl);
+	late->overdue_at = 1000;
+	early = sst_find(pe);
+	early->overdue_at = 5000;
+	none = sst_find(pn);
+	none->overdue_at = 0;
+	idle = sst_find(pi);
+	idle->overdue_at = 1000;
+	idle->pooled = SST_IDLE;
+	assert_int_equal(sst_kill_overdue(999), 0);
+	assert_int_equal(sst_kill_overdue(1000), 1);
+	assert_true(late->killed && late->overdue);
+	assert_int_equal(sst_kill_overdue(2000), 0);	/* once */
+	assert_false(early->killed || none->killed || idle->killed);
+	assert_false(early->overdue);
+	idle->pooled = 0;
+	sst_signal_all(SIGTERM);
+	collect(4, got, &sig);
+	assert_int_equal(sig, 4);
+}
+
 int
 main(void)
 {
@@ -706,6 +744,7 @@ main(void)
 		cmocka_unit_test(many),
 		cmocka_unit_test(shrinks),
 		cmocka_unit_test(signalled),
+		cmocka_unit_test(overdue),
 		cmocka_unit_test(strangers_passed_over),
 		cmocka_unit_test(peer_reports),
 		cmocka_unit_test(final_record_checked),
