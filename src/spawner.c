@@ -206,6 +206,17 @@ spw_tell(int fd, pid_t pid, int err, int pidfd, int chan)
 	return 0;
 }
 
+#ifdef CASESERV_TEST_HOOKS
+/*
+ * The test daemon: what a compromised spawner could say, once, on its
+ * first session (CASESERV_TEST_SPAWNER_ATTACK): "lie" names its own pid
+ * in place of the session's; "extra" makes a second session nobody
+ * asked for.
+ */
+static const char *spw_attack;
+static pid_t spw_self;		/* getpid() is not in the filter */
+#endif
+
 /* One session: its channel, the clone, the word to the acceptor. */
 static void
 spw_one(int fd, pid_t acceptor)
@@ -223,6 +234,12 @@ spw_one(int fd, pid_t acceptor)
 		ses_pool_run(p[1], acceptor);	/* closes all but p[1] */
 	err = errno;
 	close(p[1]);
+#ifdef CASESERV_TEST_HOOKS
+	if (pid > 0 && spw_attack != NULL && strcmp(spw_attack, "lie") == 0) {
+		spw_attack = NULL;
+		pid = spw_self;
+	}
+#endif
 	if (pid == -1)
 		(void)spw_tell(fd, 0, err > 0 ? err : EAGAIN, -1, -1);
 	else if (spw_tell(fd, pid, 0, pidfd, p[0]) == -1) {
@@ -234,6 +251,12 @@ spw_one(int fd, pid_t acceptor)
 	if (pid > 0)
 		close(pidfd);
 	close(p[0]);
+#ifdef CASESERV_TEST_HOOKS
+	if (spw_attack != NULL && strcmp(spw_attack, "extra") == 0) {
+		spw_attack = NULL;
+		spw_one(fd, acceptor);
+	}
+#endif
 }
 
 /*
@@ -256,6 +279,10 @@ spw_main(int fd, pid_t acceptor)
 
 	pt_set("spawner");
 	pt_name("caseserv-spawn");
+#ifdef CASESERV_TEST_HOOKS
+	spw_attack = getenv("CASESERV_TEST_SPAWNER_ATTACK");
+	spw_self = getpid();
+#endif
 	if (close_range(0, (unsigned)fd - 1, 0) == -1 ||
 	    close_range((unsigned)fd + 1, ~0U, 0) == -1)
 		_exit(71);

@@ -1440,6 +1440,71 @@ test_idle_killed(void **state)
 	assert_true(cst_alive(d));
 }
 
+/* Start the test daemon with CASESERV_TEST_SPAWNER_ATTACK=what. */
+static void
+spawner_attack(struct cst_daemon *d, const char *what)
+{
+	char env[128];
+	const char *envv[] = { env, NULL };
+
+	cst_must_init(d);
+	cst_must_conf(d, NULL);
+	snprintf(env, sizeof(env), "CASESERV_TEST_SPAWNER_ATTACK=%s", what);
+	cst_must_start(d, cst_binary(1), NULL, envv, 2);
+}
+
+/*
+ * A spawner that names a pid not a session of the acceptor's (its own):
+ * the record is let go with a warning, nothing is booked for it, and the
+ * spawner goes on making the pool; clients are served.
+ */
+static void
+test_spawner_lies(void **state)
+{
+	struct cst_daemon *d = *state;
+	char needle[96];
+	pid_t acc, spw;
+	int fd;
+
+	spawner_attack(d, "lie");
+	acc = cst_must_acceptor(d);
+	(void)cst_settled_fds(acc);
+	spw = must_child_titled(acc, "caseserv: spawner");
+	snprintf(needle, sizeof(needle), "spawner: pid %d is not a session of "
+	    "ours", (int)spw);
+	assert_int_equal(cst_log_wait(d, needle, CST_WAIT_MS), 0);
+	fd = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(fd, "served anyway");
+	close(fd);
+	assert_int_equal(must_child_titled(acc, "caseserv: spawner"), spw);
+	assert_int_equal(cst_log_count(d, "spawner: gone"), 0);
+	assert_true(cst_alive(d));
+}
+
+/*
+ * A spawner that sends a session nobody asked for is stopped: "a session
+ * nobody asked for: stopped", then sessions are forked on demand, and
+ * clients are served as before.
+ */
+static void
+test_spawner_unasked(void **state)
+{
+	struct cst_daemon *d = *state;
+	int fd;
+
+	spawner_attack(d, "extra");
+	assert_int_equal(cst_log_wait(d, "spawner: a session nobody asked "
+	    "for: stopped", CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_wait(d, "spawner: gone; sessions are forked "
+	    "on demand", CST_WAIT_MS), 0);
+	for (int i = 0; i < 3; i++) {
+		fd = cst_must_connect(i % 2 ? "::1" : "127.0.0.1", d->port);
+		cst_roundtrip(fd, "on demand");
+		close(fd);
+	}
+	assert_true(cst_alive(d));
+}
+
 /* A client is served by a session that was there, idle, before it came. */
 static void
 test_served_by_pool(void **state)
@@ -1715,6 +1780,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_idle_killed, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_session_overdue, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_spawner_lies, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_spawner_unasked, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_served_by_pool, cst_setup,
 		    cst_teardown),
