@@ -767,8 +767,20 @@ ses_receive(struct rpt_start *st)
 	if (fd == -1 || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) ||
 	    CMSG_NXTHDR(&mh, h) != NULL ||
 	    rpt_decode_start(buf, (size_t)n, st) == -1) {
-		if (fd != -1)
-			close(fd);
+		/* Whatever came is closed: one descriptor or more. */
+		for (; h != NULL; h = CMSG_NXTHDR(&mh, h)) {
+			size_t k = h->cmsg_level == SOL_SOCKET &&
+			    h->cmsg_type == SCM_RIGHTS ?
+			    (h->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
+
+			for (size_t i = 0; i < k; i++) {
+				int one;
+
+				memcpy(&one, CMSG_DATA(h) + i * sizeof(int),
+				    sizeof(one));
+				close(one);
+			}
+		}
 		return -2;
 	}
 	return fd;

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
@@ -786,6 +787,35 @@ test_spawner_marker(void **state)
 	assert_null(strstr(err, "the acceptor's"));
 	free(out);
 	free(err);
+	/* Descriptor 3 a socket, but not the acceptor's kind: the same. */
+	for (int kind = 0; kind < 2; kind++) {
+		int sv[2], status;
+		pid_t pid;
+
+		if (kind == 0)
+			assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		else {
+			assert_true((sv[0] = socket(AF_INET, SOCK_DGRAM, 0)) >= 0);
+			sv[1] = -1;
+		}
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int null = open("/dev/null", O_WRONLY);
+
+			dup2(sv[0], 3);
+			dup2(null, 2);
+			execl(cst_binary(0), "caseserv", "--spawner", "x",
+			    (char *)NULL);
+			_exit(99);
+		}
+		close(sv[0]);
+		if (sv[1] != -1)
+			close(sv[1]);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 64);
+	}
 }
 
 int

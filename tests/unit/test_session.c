@@ -136,6 +136,83 @@ test_close_others(void **state)
 	assert_int_equal(ses_close_others((const int[]){ 3, 4, 5, 6 }, 4), -1);
 }
 
+/* A hand-over as the acceptor sends it: the record, and nfds sockets. */
+static void
+hand(int chan, unsigned char *rec, size_t len, int nfds)
+{
+	union {
+		char		buf[CMSG_SPACE(3 * sizeof(int))];
+		struct cmsghdr	align;
+	} cm;
+	struct iovec iov = { rec, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *h;
+	int fds[3], p[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, p), 0);
+	for (int i = 0; i < 3; i++)
+		fds[i] = i == 0 ? p[0] : p[1];
+	if (nfds > 0) {
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+		h = CMSG_FIRSTHDR(&mh);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(h), fds, (size_t)nfds * sizeof(int));
+	}
+	assert_int_equal(sendmsg(chan, &mh, 0), (ssize_t)len);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * What a pooled session takes from its channel: a record with exactly
+ * one socket is its client (the socket comes back); no socket, two, a
+ * record that does not decode, one too long: -2, and nothing is kept;
+ * the channel closed: -1.
+ */
+static void
+test_receive(void **state)
+{
+	struct rpt_start st = { .idle_timeout = 5, .session_timeout = 0 },
+	    got;
+	unsigned char rec[RPT_START_SIZE + 8];
+	int p[2], fd, before;
+
+	(void)state;
+	st.peer.ss_family = AF_INET;
+	rpt_encode_start(&st, rec);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, p), 0);
+	ses_report_fd = p[1];
+	before = dup(0);
+	close(before);
+	hand(p[0], rec, RPT_START_SIZE, 1);
+	fd = ses_receive(&got);
+	assert_true(fd >= 0);
+	assert_int_equal(got.idle_timeout, 5);
+	close(fd);
+	hand(p[0], rec, RPT_START_SIZE, 0);
+	assert_int_equal(ses_receive(&got), -2);
+	hand(p[0], rec, RPT_START_SIZE, 2);
+	assert_int_equal(ses_receive(&got), -2);
+	memset(rec, 0xff, 8);
+	hand(p[0], rec, RPT_START_SIZE, 1);
+	assert_int_equal(ses_receive(&got), -2);
+	rpt_encode_start(&st, rec);
+	hand(p[0], rec, RPT_START_SIZE + 8, 1);
+	assert_int_equal(ses_receive(&got), -2);
+	/* Nothing kept from the refused ones. */
+	fd = dup(0);
+	close(fd);
+	assert_int_equal(fd, before);
+	close(p[0]);
+	assert_int_equal(ses_receive(&got), -1);
+	close(p[1]);
+	ses_report_fd = -1;
+}
+
 int
 main(void)
 {
@@ -145,6 +222,7 @@ main(void)
 		cmocka_unit_test(test_wait_idle_passed),
 		cmocka_unit_test(test_reason_names),
 		cmocka_unit_test(test_close_others),
+		cmocka_unit_test(test_receive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,7 +77,7 @@ send_record(int sock, pid_t pid, const int *fds, int nfds)
 {
 	unsigned char buf[SPW_SIZE];
 	union {
-		char		buf[CMSG_SPACE(3 * sizeof(int))];
+		char		buf[CMSG_SPACE(4 * sizeof(int))];
 		struct cmsghdr	align;
 	} cm;
 	struct iovec iov = { buf, sizeof(buf) };
@@ -126,8 +126,35 @@ test_receive(void **state)
 	fds[2] = other[1];
 	send_record(link[1], 4711, fds, 3);
 	assert_int_equal(spw_receive(link[0], &b), -1);
+	/* A failure comes with no descriptor; a bad word is refused with
+	 * its descriptors closed; four descriptors do not fit (truncated):
+	 * refused; the spawner gone: -1. */
+	{
+		unsigned char buf[SPW_SIZE];
+		int four[4] = { other[0], other[1], chan[0], chan[1] }, fd;
+
+		put(buf, SPW_MAGIC, SPW_VERSION, 0, 0, EAGAIN);
+		assert_int_equal(send(link[1], buf, sizeof(buf), 0),
+		    (ssize_t)sizeof(buf));
+		assert_int_equal(spw_receive(link[0], &b), 1);
+		assert_int_equal(b.pid, 0);
+		assert_int_equal(b.err, EAGAIN);
+		assert_int_equal(b.pidfd, -1);
+		fd = dup(0);
+		close(fd);
+		send_record(link[1], 1, fds, 2);	/* pid 1: not a session */
+		assert_int_equal(spw_receive(link[0], &b), -1);
+		send_record(link[1], 4711, four, 4);
+		assert_int_equal(spw_receive(link[0], &b), -1);
+		assert_int_equal(dup(0), fd);		/* nothing kept */
+		close(fd);
+		close(link[1]);
+		assert_int_equal(spw_receive(link[0], &b), -1);
+		link[1] = -1;
+	}
 	close(link[0]);
-	close(link[1]);
+	if (link[1] != -1)
+		close(link[1]);
 	close(chan[0]);
 	close(chan[1]);
 	close(other[0]);
