@@ -21,6 +21,10 @@
 
 #include "child.h"
 
+#ifndef P_PIDFD
+#define P_PIDFD	3
+#endif
+
 pid_t
 chd_spawn(int *pidfd)
 {
@@ -80,4 +84,15 @@ chd_is_child(pid_t pid)
 	if (pid <= 0)
 		return 0;
 	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
+int
+chd_pidfd_is_child(int pidfd)
+{
+	siginfo_t si;
+
+	if (pidfd < 0)
+		return 0;
+	return waitid(P_PIDFD, (id_t)pidfd, &si,
+	    WEXITED | WNOHANG | WNOWAIT) == 0;
 }

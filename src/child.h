@@ -27,5 +27,7 @@ int chd_signal(int pidfd, int sig);
  * waiting to be reaped): waitid(WNOWAIT) looks and takes nothing.
  */
 int chd_is_child(pid_t pid);
+/* The same for the process a pidfd names: 0 too when fd is no pidfd. */
+int chd_pidfd_is_child(int pidfd);
 
 #endif

@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -361,6 +364,52 @@ spw_exec_allow(void)
 	spw_execable = 1;
 }
 
+/*
+ * SECURITY: the image the spawner executes is a copy of the running
+ * binary in a memfd that its owner may execute but not read.  The
+ * kernel makes an exec of a file its caller cannot read non-dumpable
+ * from the first instruction (fs/exec.c: would_dump): no other process
+ * of the run user can ptrace the spawner or its sessions, or read their
+ * memory, as it could not the acceptor's (dumpable 0 since the uid
+ * change).  An exec of /proc/self/exe itself, readable, would make the
+ * new image dumpable again, with a window before any prctl could undo
+ * it.  -1 (errno set) where no such copy can be made: no exec then.
+ */
+static int
+spw_image(void)
+{
+	struct stat st;
+	off_t left;
+	int src, img;
+
+	if ((src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+#ifdef MFD_EXEC
+	if ((img = memfd_create("caseserv-spawner", MFD_CLOEXEC | MFD_EXEC)) ==
+	    -1 && errno == EINVAL)
+#endif
+		img = memfd_create("caseserv-spawner", MFD_CLOEXEC);
+	if (img == -1 || fstat(src, &st) == -1)
+		goto fail;
+	for (left = st.st_size; left > 0;) {
+		ssize_t k = sendfile(img, src, NULL, (size_t)left);
+
+		if (k <= 0)
+			goto fail;
+		left -= k;
+	}
+	/* Execute only: the copy's owner (us) cannot read it back. */
+	if (fchmod(img, S_IXUSR) == -1)
+		goto fail;
+	close(src);
+	return img;
+fail:
+	close(src);
+	if (img != -1)
+		close(img);
+	return -1;
+}
+
 static void
 spw_exec(int fd)
 {
@@ -369,6 +418,7 @@ spw_exec(int fd)
 	char *argv[] = { name, mark, room, NULL };
 	char *envp[SPW_ENV_MAX + 1];
 	size_t n = 0;
+	int img;
 
 	if (!spw_execable)
 		return;
@@ -382,15 +432,20 @@ spw_exec(int fd)
 				break;
 			}
 	envp[n] = NULL;
+	if ((img = spw_image()) == -1)
+		return;
 	/* The socket on its known number, without close-on-exec; the rest
 	 * close at the exec (and stay, should it fail). */
 	if (fd == SPW_EXEC_FD ? fcntl(fd, F_SETFD, 0) == -1 :
-	    dup2(fd, SPW_EXEC_FD) == -1)
+	    dup2(fd, SPW_EXEC_FD) == -1) {
+		close(img);
 		return;
+	}
 	if (close_range(SPW_EXEC_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		(void)execve("/proc/self/exe", argv, envp);
+		(void)syscall(SYS_execveat, img, "", argv, envp, AT_EMPTY_PATH);
 	if (fd != SPW_EXEC_FD)
 		(void)close(SPW_EXEC_FD);
+	close(img);
 }
 
 int
@@ -403,13 +458,21 @@ void
 spw_exec_main(void)
 {
 	int type = 0, domain = 0;
-	socklen_t len = sizeof(type), dlen = sizeof(domain);
+	socklen_t len = sizeof(type), dlen = sizeof(domain),
+	    clen = sizeof(struct ucred);
+	struct ucred peer = { 0, 0, 0 };
 
+	/* SECURITY: not dumpable, whatever fs.suid_dumpable gave the exec
+	 * (spw_image): first, before anything else runs. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	log_init(1, LOG_DAEMON, -1);
 	/* Only as the acceptor starts it: its socket pair on 3. */
 	if (getsockopt(SPW_EXEC_FD, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
 	    getsockopt(SPW_EXEC_FD, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) == -1 ||
-	    type != SOCK_SEQPACKET || domain != AF_UNIX) {
+	    type != SOCK_SEQPACKET || domain != AF_UNIX ||
+	    /* ... made by our parent, the acceptor, as our own user. */
+	    getsockopt(SPW_EXEC_FD, SOL_SOCKET, SO_PEERCRED, &peer, &clen) == -1 ||
+	    peer.pid != getppid() || peer.uid != getuid()) {
 		fprintf(stderr, "caseserv: %s is the acceptor's, not an "
 		    "option\n", SPW_EXEC_ARG);
 		_exit(EX_USAGE);

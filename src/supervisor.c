@@ -628,10 +628,13 @@ sup_spawner(int64_t now)
 			continue;
 		}
 		/* SECURITY: a new session is a child of ours the book does
-		 * not have yet (sst_pool_add checks that); a pid that is not,
-		 * or is no longer, our child would hold a slot no exit frees.
-		 * A session already dead is let go the same way. */
-		if (b.pid == sup.spw.pid || !chd_is_child(b.pid)) {
+		 * not have yet (sst_pool_add checks that), with a pidfd that
+		 * names a child of ours; a pid that is not, or is no longer,
+		 * our child would hold a slot no exit frees, and a descriptor
+		 * that is no pidfd would make it unkillable (the overdue kill,
+		 * shutdown).  A session already dead is let go the same way. */
+		if (b.pid == sup.spw.pid || !chd_is_child(b.pid) ||
+		    !chd_pidfd_is_child(b.pidfd)) {
 			log_warnx("spawner: pid %ld is not a session of ours",
 			    (long)b.pid);
 			close(b.chan);

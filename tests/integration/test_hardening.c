@@ -1364,8 +1364,9 @@ memory_holds(pid_t pid, const char *needle)
 /*
  * The spawner is a fresh image of the binary, not a copy of the acceptor:
  * an idle session (its clone) holds neither main's environment nor the
- * configuration's text, both of which main's memory does, and the
- * spawner has its own load address (where the kernel randomises them).
+ * configuration's text, both of which main's memory does; the spawner
+ * has its own load address (where the kernel randomises them); and
+ * neither it nor an idle session is dumpable.
  */
 static void
 test_spawner_fresh(void **state)
@@ -1399,6 +1400,22 @@ test_spawner_fresh(void **state)
 		print_message("memory of the daemon not readable here\n");
 	if (randomised)
 		assert_true(binary_base(spw) != binary_base(acc));
+	/* Not dumpable, as the acceptor is not: its /proc files are root's,
+	 * so no other process of the run user can trace it or read its
+	 * memory (an exec of a readable file would have made it dumpable
+	 * again: spawner.c, spw_image). */
+	if (cst_is_root()) {
+		struct stat st;
+		char path[64];
+		pid_t who[3] = { acc, spw, idle };
+
+		for (int i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "/proc/%d/mem", (int)who[i]);
+			assert_int_equal(stat(path, &st), 0);
+			print_message("%s: uid %u\n", path, (unsigned)st.st_uid);
+			assert_int_equal(st.st_uid, 0);
+		}
+	}
 }
 
 /*
