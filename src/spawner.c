@@ -354,6 +354,11 @@ static const char *const spw_env_kept[] = {
 
 extern char **environ;
 
+#ifdef CASESERV_COVERAGE
+void __gcov_dump(void);		/* libgcov: write the counters now */
+void __gcov_reset(void);	/* ... and start them from zero */
+#endif
+
 /* Set by caseserv's main(): /proc/self/exe is then caseserv, not a test
  * program that runs an acceptor of its own. */
 static int spw_execable;
@@ -441,8 +446,15 @@ spw_exec(int fd)
 		close(img);
 		return;
 	}
+#ifdef CASESERV_COVERAGE
+	/* The exec replaces this image and its counters with it. */
+	__gcov_dump();
+#endif
 	if (close_range(SPW_EXEC_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
 		(void)syscall(SYS_execveat, img, "", argv, envp, AT_EMPTY_PATH);
+#ifdef CASESERV_COVERAGE
+	__gcov_reset();		/* still here: counted once, at the exit */
+#endif
 	if (fd != SPW_EXEC_FD)
 		(void)close(SPW_EXEC_FD);
 	close(img);
