@@ -1,7 +1,9 @@
 /*
  * test_spawner.c - the spawner's record to the acceptor, checked as
- * input from another process (tests/integration/test_hardening.c drives
- * the spawner itself).
+ * input from another process, and the spawner's own pieces that can run
+ * in a test: the libraries it sheds, its image, a word it cannot send
+ * (tests/integration/test_hardening.c drives the spawner itself).  The
+ * module is included to reach its statics.
  */
 #include "config.h"
 
@@ -17,7 +19,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "spawner.h"
+#include <sys/stat.h>
+
+#include "spawner.c"
 
 static void
 put(unsigned char buf[SPW_SIZE], uint32_t magic, uint16_t version,
@@ -161,12 +165,99 @@ test_receive(void **state)
 	close(other[1]);
 }
 
+#ifndef CASESERV_SANITIZERS
+/*
+ * The libraries shed: one named in the list, by path or bare name, gives
+ * the page-rounded span of its loadable segments; libc does not; an
+ * object with no loadable segment gives nothing; a full list takes no
+ * more.
+ */
+static void
+test_shed_find(void **state)
+{
+	ElfW(Phdr) ph[2];
+	struct dl_phdr_info info;
+	struct spw_shed sh = { .n = 0 };
+	const uintptr_t pg = (uintptr_t)getpagesize();
+
+	(void)state;
+	memset(ph, 0, sizeof(ph));
+	ph[0].p_type = PT_LOAD;
+	ph[0].p_vaddr = 0x1010;
+	ph[0].p_memsz = 0x100;
+	ph[1].p_type = PT_LOAD;
+	ph[1].p_vaddr = 0x5000;
+	ph[1].p_memsz = 0x2345;
+	memset(&info, 0, sizeof(info));
+	info.dlpi_addr = 0x7f0000000000;
+	info.dlpi_name = "/usr/lib/x86_64-linux-gnu/libconfig.so.9";
+	info.dlpi_phdr = ph;
+	info.dlpi_phnum = 2;
+	assert_int_equal(spw_shed_find(&info, sizeof(info), &sh), 0);
+	assert_int_equal(sh.n, 1);
+	assert_int_equal(sh.lo[0], (0x7f0000001010 & ~(pg - 1)));
+	assert_int_equal(sh.hi[0], ((0x7f0000007345 + pg - 1) & ~(pg - 1)));
+	info.dlpi_name = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+	(void)spw_shed_find(&info, sizeof(info), &sh);
+	assert_int_equal(sh.n, 1);
+	info.dlpi_name = "libseccomp.so.2";
+	(void)spw_shed_find(&info, sizeof(info), &sh);
+	assert_int_equal(sh.n, 2);
+	ph[0].p_type = ph[1].p_type = PT_NOTE;
+	info.dlpi_name = "/lib/libcap-ng.so.0";
+	(void)spw_shed_find(&info, sizeof(info), &sh);
+	assert_int_equal(sh.n, 2);
+	ph[0].p_type = PT_LOAD;
+	sh.n = SPW_SHED_MAX;
+	(void)spw_shed_find(&info, sizeof(info), &sh);
+	assert_int_equal(sh.n, SPW_SHED_MAX);
+}
+#endif
+
+/* The spawner's image: the running binary, whole, that its owner may
+ * execute and nothing else. */
+static void
+test_image(void **state)
+{
+	struct stat self, img;
+	int fd;
+
+	(void)state;
+	fd = spw_image();
+	assert_true(fd >= 0);
+	assert_int_equal(stat("/proc/self/exe", &self), 0);
+	assert_int_equal(fstat(fd, &img), 0);
+	assert_int_equal(img.st_size, self.st_size);
+	assert_int_equal(img.st_mode & 07777, S_IXUSR);
+	close(fd);
+}
+
+/* A word that cannot go out (no socket at all): -1, not an exit. */
+static void
+test_tell_fails(void **state)
+{
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	errno = 0;
+	assert_int_equal(spw_tell(-1, 4711, 0, p[0], p[1]), -1);
+	assert_int_equal(errno, EBADF);
+	close(p[0]);
+	close(p[1]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_receive),
+#ifndef CASESERV_SANITIZERS
+		cmocka_unit_test(test_shed_find),
+#endif
+		cmocka_unit_test(test_image),
+		cmocka_unit_test(test_tell_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
