@@ -258,6 +258,25 @@ test_v1_malformed(void **state)
 		if (parse_text(bad[i], &r) != PRX_ERROR)
 			fail_msg("accepted: %s", bad[i]);
 	}
+	/* Each field of a TCP6 line, bad in turn (hex letters and colons
+	 * pass the early byte check, so these reach the field parsers), and
+	 * an address longer than any IPv6 address can be written. */
+	static const char *const bad6[] = {
+		"PROXY TCP6 ::1 ::2 1a 2\r\n",
+		"PROXY TCP6 ::1 ::2 1 2a\r\n",
+		"PROXY TCP6 ::1 ::2 01 2\r\n",
+		"PROXY TCP6 ::1 ::2 1 02\r\n",
+		"PROXY TCP6 ::1 ::2 1 65536\r\n",
+		"PROXY TCP6 ::1 ab::cd::ef 1 2\r\n",
+		"PROXY TCP6 ::1 ::ffff:1.2.3.256 1 2\r\n",
+		"PROXY TCP6 1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa ::1 1 2\r\n",
+		"PROXY TCP4 1.2.3.4 5.6.7.8 1 02\r\n",
+		"PROXY TCP4 1.2.3.4 5.6.7.8 1 \r\n",
+	};
+	for (size_t i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++) {
+		if (parse_text(bad6[i], &r) != PRX_ERROR)
+			fail_msg("accepted: %s", bad6[i]);
+	}
 	/* A NUL inside the line (strlen would stop there). */
 	assert_int_equal(prx_parse((const unsigned char *)
 	    "PROXY TCP4 1.2.3.4\0005.6.7.8 1 2\r\n", 32, &r), PRX_ERROR);
