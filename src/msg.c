@@ -101,10 +101,8 @@ msg_send(int sock, int type, const void *data, size_t len, int fd, int flags)
 	return n == (ssize_t)(MSG_HDR + len) ? 0 : -1;
 }
 
-/* The one descriptor of an SCM_RIGHTS message, or -1; -2 for anything
- * else in the control data (a second descriptor, credentials, ...). */
-static int
-msg_fd(struct msghdr *mh)
+int
+msg_take_fd(struct msghdr *mh)
 {
 	struct cmsghdr *c;
 	int fd = -1, bad = 0;
@@ -154,7 +152,7 @@ msg_recv(int sock, struct msg *m)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 	if (n == 0)
 		return -1;	/* SOCK_SEQPACKET: the other end is gone */
-	m->fd = msg_fd(&mh);
+	m->fd = msg_take_fd(&mh);
 	/* SECURITY: one whole message of a known type, its length as the
 	 * header says and as the type allows, a descriptor exactly when the
 	 * type carries one. */

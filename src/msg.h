@@ -59,6 +59,14 @@ int msg_send(int sock, int type, const void *data, size_t len, int fd,
  * descriptor closed).
  */
 int msg_recv(int sock, struct msg *m);
+/*
+ * The one descriptor of a received message's SCM_RIGHTS data, or -1 when
+ * none came; -2 for anything else in the control data (a second
+ * descriptor, credentials, ...), every descriptor it brought closed.
+ * Also for a session's hand-over (session.c).
+ */
+struct msghdr;
+int msg_take_fd(struct msghdr *mh);
 
 /* ---- the configuration, main to acceptor ------------------------------- */
 

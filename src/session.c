@@ -28,6 +28,7 @@
 
 #include "landlock.h"
 #include "listeners.h"
+#include "msg.h"
 #include "privs.h"
 #include "proctitle.h"
 #include "proxy.h"
@@ -743,9 +744,8 @@ ses_receive(struct rpt_start *st)
 	struct iovec iov = { buf, sizeof(buf) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 	    .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
-	struct cmsghdr *h;
 	ssize_t n;
-	int fd = -1;
+	int fd;
 
 	for (;;) {
 		if (ses_finishing)
@@ -760,27 +760,13 @@ ses_receive(struct rpt_start *st)
 			return -1;
 		break;
 	}
-	h = CMSG_FIRSTHDR(&mh);
-	if (h != NULL && h->cmsg_level == SOL_SOCKET &&
-	    h->cmsg_type == SCM_RIGHTS && h->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(h), sizeof(fd));
-	if (fd == -1 || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) ||
-	    CMSG_NXTHDR(&mh, h) != NULL ||
+	/* Exactly one descriptor, whole, with a record that decodes;
+	 * whatever else came is closed. */
+	fd = msg_take_fd(&mh);
+	if (fd < 0 || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) ||
 	    rpt_decode_start(buf, (size_t)n, st) == -1) {
-		/* Whatever came is closed: one descriptor or more. */
-		for (; h != NULL; h = CMSG_NXTHDR(&mh, h)) {
-			size_t k = h->cmsg_level == SOL_SOCKET &&
-			    h->cmsg_type == SCM_RIGHTS ?
-			    (h->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
-
-			for (size_t i = 0; i < k; i++) {
-				int one;
-
-				memcpy(&one, CMSG_DATA(h) + i * sizeof(int),
-				    sizeof(one));
-				close(one);
-			}
-		}
+		if (fd >= 0)
+			close(fd);
 		return -2;
 	}
 	return fd;
