@@ -19,7 +19,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <sysexits.h>
 
 #include "spawner.c"
 
@@ -247,6 +250,237 @@ test_tell_fails(void **state)
 	close(p[1]);
 }
 
+/* The lowest free descriptor (what the next one made would be). */
+static int
+lowest_free(void)
+{
+	int fd = dup(0);
+
+	assert_true(fd >= 0);
+	close(fd);
+	return fd;
+}
+
+/*
+ * The acceptor out of descriptors as a session's record comes in: the
+ * kernel drops what does not fit (MSG_CTRUNC).  The record is taken for a
+ * fork that failed with EMFILE, whatever came of its descriptors (none,
+ * or one alone, which is closed): nothing is kept, and the acceptor goes
+ * on.  Room made again, the next record is taken whole.
+ */
+static void
+test_receive_emfile(void **state)
+{
+	struct rlimit old, low;
+	struct spw_born b;
+	int link[2], chan[2], other[2], fds[2], lo, rc[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, link), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, chan), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, other), 0);
+	fds[0] = other[0];
+	fds[1] = chan[0];
+	send_record(link[1], 4711, fds, 2);
+	send_record(link[1], 4712, fds, 2);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lo = lowest_free();
+	/* No room at all, then room for one. */
+	for (int room = 0; room < 2; room++) {
+		low = old;
+		low.rlim_cur = (rlim_t)(lo + room);
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+		memset(&b, 0x55, sizeof(b));
+		rc[0] = spw_receive(link[0], &b);
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+		assert_int_equal(rc[0], 1);
+		assert_int_equal(b.pid, 0);
+		assert_int_equal(b.err, EMFILE);
+		assert_int_equal(b.pidfd, -1);
+		assert_int_equal(b.chan, -1);
+		assert_int_equal(lowest_free(), lo);
+	}
+	/* Out of room too, but a failure's record (which has no business
+	 * with descriptors), or one cut short, is still refused. */
+	{
+		unsigned char rec[SPW_SIZE + 4] = { 0 };
+		union {
+			char		buf[CMSG_SPACE(2 * sizeof(int))];
+			struct cmsghdr	align;
+		} cm;
+		struct iovec iov = { rec, sizeof(rec) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+		    .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
+		struct cmsghdr *h;
+
+		memset(&cm, 0, sizeof(cm));
+		h = CMSG_FIRSTHDR(&mh);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(fds));
+		memcpy(CMSG_DATA(h), fds, sizeof(fds));
+		put(rec, SPW_MAGIC, SPW_VERSION, 0, 4711, 0);
+		assert_int_equal(sendmsg(link[1], &mh, 0), (ssize_t)sizeof(rec));
+		put(rec, SPW_MAGIC, SPW_VERSION, 0, 0, EAGAIN);
+		iov.iov_len = SPW_SIZE;
+		assert_int_equal(sendmsg(link[1], &mh, 0), (ssize_t)SPW_SIZE);
+		low = old;
+		low.rlim_cur = (rlim_t)lo;
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+		rc[0] = spw_receive(link[0], &b);
+		rc[1] = spw_receive(link[0], &b);
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+		assert_int_equal(rc[0], -1);
+		assert_int_equal(rc[1], -1);
+		assert_int_equal(lowest_free(), lo);
+	}
+	send_record(link[1], 4713, fds, 2);
+	assert_int_equal(spw_receive(link[0], &b), 1);
+	assert_int_equal(b.pid, 4713);
+	assert_true(b.pidfd >= 0 && b.chan >= 0);
+	close(b.pidfd);
+	close(b.chan);
+	for (int i = 0; i < 2; i++) {
+		close(link[i]);
+		close(chan[i]);
+		close(other[i]);
+	}
+}
+
+/*
+ * More that the spawner cannot say: a record longer than one (cut:
+ * refused); credentials beside it (SO_PASSCRED) are no descriptors and
+ * are passed over; a descriptor that is not a socket at all: -1.
+ */
+static void
+test_receive_odd(void **state)
+{
+	unsigned char buf[SPW_SIZE + 4];
+	struct spw_born b;
+	int link[2], p[2], one = 1;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, link), 0);
+	put(buf, SPW_MAGIC, SPW_VERSION, 0, 0, EAGAIN);
+	memset(buf + SPW_SIZE, 0, 4);
+	assert_int_equal(send(link[1], buf, sizeof(buf), 0),
+	    (ssize_t)sizeof(buf));
+	assert_int_equal(spw_receive(link[0], &b), -1);
+	assert_int_equal(setsockopt(link[0], SOL_SOCKET, SO_PASSCRED, &one,
+	    sizeof(one)), 0);
+	assert_int_equal(send(link[1], buf, SPW_SIZE, 0), (ssize_t)SPW_SIZE);
+	assert_int_equal(spw_receive(link[0], &b), 1);
+	assert_int_equal(b.pid, 0);
+	assert_int_equal(b.err, EAGAIN);
+	assert_int_equal(b.pidfd, -1);
+	close(link[0]);
+	close(link[1]);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(spw_receive(p[0], &b), -1);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A request is one byte a session, 64 at most at a time; one that cannot
+ * be written: -1. */
+static void
+test_request(void **state)
+{
+	unsigned char buf[128];
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(spw_request(p[1], 3), 0);
+	assert_int_equal(read(p[0], buf, sizeof(buf)), 3);
+	assert_int_equal(spw_request(p[1], 100), 0);
+	assert_int_equal(read(p[0], buf, sizeof(buf)), 64);
+	close(p[0]);
+	close(p[1]);
+	errno = 0;
+	assert_int_equal(spw_request(-1, 1), -1);
+	assert_int_equal(errno, EBADF);
+}
+
+/*
+ * The spawner with nobody to tell: its acceptor gone (EPIPE), or a
+ * failure it cannot report; it exits 0 (quietly, as the acceptor's end
+ * is the signal to stop), where a session that could not be handed on
+ * only gets -1 (test_tell_fails).
+ */
+static void
+test_tell_gone(void **state)
+{
+	(void)state;
+	for (int t = 0; t < 2; t++) {
+		int status, p[2];
+		pid_t pid;
+
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, p), 0);
+		close(p[1]);
+		assert_true((pid = fork()) != -1);
+		if (pid == 0)
+			_exit(spw_tell(t == 0 ? p[0] : -1, t == 0 ? 4711 : 0,
+			    t == 0 ? 0 : EAGAIN, p[0], p[0]) == -1 ? 3 : 4);
+		close(p[0]);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+}
+
+/*
+ * "caseserv --spawner" is the acceptor's to run: descriptor 3 must be a
+ * SOCK_SEQPACKET Unix socket whose peer is the parent, as the same user.
+ * A stream socket, a pair the process made itself, or (as root) the
+ * parent's pair after a change of user, is refused: exit 64 with the
+ * line on stderr.
+ */
+static void
+test_exec_main_refused(void **state)
+{
+	(void)state;
+	for (int t = 0; t < (geteuid() == 0 ? 3 : 2); t++) {
+		char out[256] = "";
+		int status, e[2], p[2];
+		pid_t pid;
+		ssize_t n;
+
+		assert_int_equal(pipe(e), 0);
+		/* The parent's pair, for the third. */
+		assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, p), 0);
+		assert_true((pid = fork()) != -1);
+		if (pid == 0) {
+			if ((t < 2 && (close(p[0]) == -1 || socketpair(AF_UNIX,
+			    t == 0 ? SOCK_STREAM : SOCK_SEQPACKET, 0, p) == -1)) ||
+			    dup2(p[0], SPW_EXEC_FD) == -1 ||
+			    dup2(e[1], STDERR_FILENO) == -1 ||
+			    (t == 2 && setuid(65534) == -1))
+				_exit(99);
+			spw_exec_main();
+		}
+		close(p[0]);
+		close(p[1]);
+		close(e[1]);
+		/* All of it: a coverage build's child may have more to say. */
+		for (size_t got = 0; (n = read(e[0], out + got,
+		    sizeof(out) - 1 - got)) > 0; got += (size_t)n)
+			if (got + (size_t)n == sizeof(out) - 1) {
+				char rest[256];
+
+				while (read(e[0], rest, sizeof(rest)) > 0)
+					;
+				break;
+			}
+		close(e[0]);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), EX_USAGE);
+		assert_non_null(strstr(out, "--spawner is the acceptor's, "
+		    "not an option"));
+	}
+}
+
 int
 main(void)
 {
@@ -258,6 +492,11 @@ main(void)
 #endif
 		cmocka_unit_test(test_image),
 		cmocka_unit_test(test_tell_fails),
+		cmocka_unit_test(test_receive_emfile),
+		cmocka_unit_test(test_receive_odd),
+		cmocka_unit_test(test_request),
+		cmocka_unit_test(test_tell_gone),
+		cmocka_unit_test(test_exec_main_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
