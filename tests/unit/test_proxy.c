@@ -731,6 +731,63 @@ test_read_eof_and_garbage(void **state)
 	close(s[1]);
 }
 
+/*
+ * A descriptor that cannot be read fails at once with its own errno
+ * (not taken for a header that is not one); a deadline beyond the
+ * longest single wait (60 s) still reads what is there.
+ */
+static void
+test_read_bad_fd_long_wait(void **state)
+{
+	const char *v1 = "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n";
+	struct prx_result r;
+	int s[2], fd;
+
+	(void)state;
+	pair(s);
+	fd = s[0];
+	close(s[0]);
+	close(s[1]);
+	errno = 0;
+	assert_int_equal(prx_read(fd, 1000, &r), PRX_ERROR);
+	assert_int_equal(errno, EBADF);
+	pair(s);
+	assert_int_equal(write(s[1], v1, strlen(v1)), (ssize_t)strlen(v1));
+	assert_int_equal(prx_read(s[0], 120000, &r), (int)strlen(v1));
+	assert_int_equal(r.family, PRX_FAM_TCP4);
+	assert_addr(&r.src, "1.2.3.4", 1);
+	close(s[0]);
+	close(s[1]);
+}
+
+/* A v1 line as long as one may be, its CR last with no LF yet: it can
+ * only grow past the limit, so it is refused now. */
+static void
+test_v1_cr_at_limit(void **state)
+{
+	unsigned char buf[PRX_V1_MAXLEN];
+	struct prx_result r;
+
+	(void)state;
+	memset(buf, 'a', sizeof(buf));
+	memcpy(buf, "PROXY UNKNOWN ", 14);
+	buf[sizeof(buf) - 1] = '\r';
+	assert_int_equal(prx_parse(buf, sizeof(buf), &r), PRX_ERROR);
+	assert_int_equal(prx_parse(buf, sizeof(buf) - 1, &r), PRX_MORE);
+}
+
+/* The family names the log uses, and none for a value that is no family. */
+static void
+test_family_names(void **state)
+{
+	(void)state;
+	assert_string_equal(prx_family_name(PRX_FAM_UNSPEC), "UNSPEC");
+	assert_string_equal(prx_family_name(PRX_FAM_UNKNOWN), "UNKNOWN");
+	assert_string_equal(prx_family_name(PRX_FAM_TCP4), "TCP4");
+	assert_string_equal(prx_family_name(PRX_FAM_TCP6), "TCP6");
+	assert_string_equal(prx_family_name((enum prx_family)99), "?");
+}
+
 int
 main(void)
 {
@@ -753,6 +810,9 @@ main(void)
 		cmocka_unit_test(test_read_all_at_once),
 		cmocka_unit_test(test_read_timeout),
 		cmocka_unit_test(test_read_eof_and_garbage),
+		cmocka_unit_test(test_read_bad_fd_long_wait),
+		cmocka_unit_test(test_v1_cr_at_limit),
+		cmocka_unit_test(test_family_names),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
