@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -625,6 +626,79 @@ reports_typed(void **state)
 	assert_int_equal(nr, -7);
 }
 
+/* Is fd closed? */
+static int
+is_closed(int fd)
+{
+	return fcntl(fd, F_GETFD) == -1 && errno == EBADF;
+}
+
+/*
+ * msg_take_fd() on control data as a peer could forge it: one
+ * descriptor alone is taken; two SCM_RIGHTS headers of one each, a
+ * header of another level or type before or after it: refused (-2),
+ * with every descriptor that came closed; no control data: -1.
+ */
+static void
+take_fd_forged(void **state)
+{
+	union {
+		char		buf[CMSG_SPACE(sizeof(int)) * 2];
+		struct cmsghdr	align;
+	} cm;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	int p[2], q[2];
+
+	(void)state;
+	for (int t = 0; t < 5; t++) {
+		int lv[2] = { SOL_SOCKET, SOL_SOCKET },
+		    ty[2] = { SCM_RIGHTS, SCM_RIGHTS }, n = t == 0 ? 1 : 2;
+
+		if (t == 2)
+			lv[0] = IPPROTO_IP;
+		if (t == 3)
+			ty[1] = SCM_CREDENTIALS;
+		assert_int_equal(pipe(p), 0);
+		assert_int_equal(pipe(q), 0);
+		memset(&cm, 0, sizeof(cm));
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = t == 4 ? 0 :
+		    CMSG_SPACE(sizeof(int)) * (size_t)n;
+		c = CMSG_FIRSTHDR(&mh);
+		for (int i = 0; i < n && c != NULL; i++) {
+			c->cmsg_level = lv[i];
+			c->cmsg_type = ty[i];
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), i == 0 ? &p[0] : &q[0],
+			    sizeof(int));
+			c = CMSG_NXTHDR(&mh, c);
+		}
+		if (t == 0) {
+			assert_int_equal(msg_take_fd(&mh), p[0]);
+			assert_false(is_closed(p[0]));
+			close(p[0]);
+		} else if (t == 4) {
+			assert_int_equal(msg_take_fd(&mh), -1);
+			close(p[0]);
+		} else {
+			assert_int_equal(msg_take_fd(&mh), -2);
+			/* The descriptor of a level or type that is not
+			 * SCM_RIGHTS never came: not ours to close. */
+			assert_int_equal(is_closed(p[0]), t != 2);
+			if (t == 2)
+				close(p[0]);
+		}
+		if (t == 1 || t == 2)
+			assert_true(is_closed(q[0]));
+		else
+			close(q[0]);
+		close(p[1]);
+		close(q[1]);
+	}
+}
+
 int
 main(void)
 {
@@ -639,6 +713,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(send_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(framing_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(reports_typed, setup, teardown),
+		cmocka_unit_test(take_fd_forged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
