@@ -72,7 +72,6 @@ msg_send(int sock, int type, const void *data, size_t len, int fd, int flags)
 	uint32_t l = (uint32_t)len;
 	struct iovec iov[2] = { { hdr, sizeof(hdr) }, { (void *)(uintptr_t)data, len } };
 	struct msghdr mh;
-	struct cmsghdr *c;
 	ssize_t n;
 
 	if (len > MSG_MAXLEN) {
@@ -87,18 +86,27 @@ msg_send(int sock, int type, const void *data, size_t len, int fd, int flags)
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = iov;
 	mh.msg_iovlen = len > 0 ? 2 : 1;
-	memset(&cm, 0, sizeof(cm));
-	mh.msg_control = cm.buf;
-	mh.msg_controllen = sizeof(cm.buf);
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	msg_put_fds(&mh, cm.buf, sizeof(cm.buf), &fd, 1);
 	do
 		n = sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
 	return n == (ssize_t)(MSG_HDR + len) ? 0 : -1;
+}
+
+void
+msg_put_fds(struct msghdr *mh, void *cbuf, size_t cbuflen, const int *fds,
+    size_t n)
+{
+	struct cmsghdr *c;
+
+	memset(cbuf, 0, cbuflen);
+	mh->msg_control = cbuf;
+	mh->msg_controllen = CMSG_SPACE(n * sizeof(int));
+	c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
 }
 
 int

@@ -68,6 +68,15 @@ int msg_recv(int sock, struct msg *m);
 struct msghdr;
 int msg_take_fd(struct msghdr *mh);
 
+/*
+ * Attach one SCM_RIGHTS header carrying fds[0..n) to mh, in cbuf: at
+ * least CMSG_SPACE(n * sizeof(int)) bytes, aligned for a cmsghdr.  The
+ * one way descriptors are sent: the acceptor's messages (msg_send), the
+ * spawner's records (spawner.c) and the hand-over (supervisor.c).
+ */
+void msg_put_fds(struct msghdr *mh, void *cbuf, size_t cbuflen,
+    const int *fds, size_t n);
+
 /* ---- the configuration, main to acceptor ------------------------------- */
 
 /* What the acceptor receives: struct cfg's fields it uses, and the

@@ -33,6 +33,7 @@
 #include "child.h"
 #include "landlock.h"
 #include "log.h"
+#include "msg.h"
 #include "privs.h"
 #include "proctitle.h"
 #include "sandbox.h"
@@ -184,20 +185,11 @@ spw_tell(int fd, pid_t pid, int err, int pidfd, int chan)
 	} cm;
 	struct iovec iov = { buf, sizeof(buf) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *h;
-	int fds[2] = { pidfd, chan };
+	const int fds[2] = { pidfd, chan };
 
 	spw_encode(buf, pid, err);
-	if (pid > 0) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		h = CMSG_FIRSTHDR(&mh);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN(sizeof(fds));
-		memcpy(CMSG_DATA(h), fds, sizeof(fds));
-	}
+	if (pid > 0)
+		msg_put_fds(&mh, cm.buf, sizeof(cm.buf), fds, 2);
 	while (sendmsg(fd, &mh, MSG_NOSIGNAL) == -1) {
 		if (errno == EINTR)
 			continue;

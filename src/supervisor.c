@@ -533,9 +533,7 @@ sup_hand(int fd, const char *peer, struct adm_host *host,
 		struct cmsghdr	align;
 	} cm;
 	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
-	struct cmsghdr *h;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct sst_session *s;
 	int one = 1;
 
@@ -543,12 +541,7 @@ sup_hand(int fd, const char *peer, struct adm_host *host,
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	(void)setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
 	rpt_encode_start(&st, buf);
-	memset(&cm, 0, sizeof(cm));
-	h = CMSG_FIRSTHDR(&mh);
-	h->cmsg_level = SOL_SOCKET;
-	h->cmsg_type = SCM_RIGHTS;
-	h->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(h), &fd, sizeof(int));
+	msg_put_fds(&mh, cm.buf, sizeof(cm.buf), &fd, 1);
 	while ((s = sst_pool_take()) != NULL) {
 		if (sendmsg(s->chan, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) ==
 		    (ssize_t)sizeof(buf)) {
