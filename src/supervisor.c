@@ -95,6 +95,7 @@ static struct {
 		pid_t	 pid;		/* 0 once reaped */
 		unsigned asked;		/* sessions asked for, not yet come */
 		int64_t	 direct_until;	/* it failed: fork on demand until */
+		int	 stopped;	/* we killed it: its end said already */
 	}			 spw;
 	struct {
 		uint64_t accepted, refused[ADM_NVERDICTS], in, out;
@@ -345,7 +346,9 @@ sup_collect_other(pid_t pid, int status)
 
 	if (pid != sup.spw.pid || pid == 0)
 		return;
-	if (!sup.stopping && WIFSIGNALED(status))
+	if (sup.spw.stopped)
+		;	/* "stopped" was its line: the SIGKILL is ours */
+	else if (!sup.stopping && WIFSIGNALED(status))
 		log_warnx("spawner: killed by %s", sup_signame(WTERMSIG(status),
 		    sig, sizeof(sig)));
 	else if (!sup.stopping)
@@ -600,13 +603,18 @@ sup_spawner(int64_t now)
 		}
 		/* SECURITY: the spawner answers each request once.  More
 		 * than was asked for is not a spawner of ours any more: it is
-		 * stopped, and sessions are forked on demand. */
+		 * stopped, the idle sessions it made are let go (it made
+		 * their code: none gets a client), and sessions are forked on
+		 * demand. */
 		if (sup.spw.asked == 0) {
 			if (b.pid > 0) {
 				close(b.chan);
 				close(b.pidfd);
 			}
-			log_warnx("spawner: a session nobody asked for: stopped");
+			log_warnx("spawner: a session nobody asked for: stopped, "
+			    "%zu idle sessions let go", sst_pool_size());
+			sst_pool_release();
+			sup.spw.stopped = 1;
 			(void)chd_signal(sup.spw.pidfd, SIGKILL);
 			sup_spawner_lost();
 			return;

@@ -1501,15 +1501,19 @@ test_spawner_lies(void **state)
 /*
  * A spawner that sends a session nobody asked for is stopped: "a session
  * nobody asked for: stopped", then sessions are forked on demand, and
- * clients are served as before.
+ * clients are served as before.  Its end is not logged a second time as
+ * a death ("killed by SIGKILL"): the kill was the acceptor's own.
  */
 static void
 test_spawner_unasked(void **state)
 {
 	struct cst_daemon *d = *state;
+	char path[64], *kids;
+	pid_t acc;
 	int fd;
 
 	spawner_attack(d, "extra");
+	acc = cst_must_acceptor(d);
 	assert_int_equal(cst_log_wait(d, "spawner: a session nobody asked "
 	    "for: stopped", CST_WAIT_MS), 0);
 	assert_int_equal(cst_log_wait(d, "spawner: gone; sessions are forked "
@@ -1519,6 +1523,25 @@ test_spawner_unasked(void **state)
 		cst_roundtrip(fd, "on demand");
 		close(fd);
 	}
+	/* No child left, zombies included: the spawner has been reaped.
+	 * A client served after that is logged after its reaping too (one
+	 * writer, in order). */
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)acc,
+	    (int)acc);
+	for (int64_t end = cst_now_ms() + CST_WAIT_MS;; cst_sleep_ms(20)) {
+		kids = cst_read_file(path);
+		assert_non_null(kids);
+		if (kids[0] == '\0' || cst_now_ms() >= end)
+			break;
+		free(kids);
+	}
+	assert_string_equal(kids, "");
+	free(kids);
+	fd = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(fd, "after the reaping");
+	close(fd);
+	assert_int_equal(cst_log_wait_n(d, "close peer=", 4, CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_count(d, "spawner: killed by"), 0);
 	assert_true(cst_alive(d));
 }
 
