@@ -205,8 +205,8 @@ spw_tell(int fd, pid_t pid, int err, int pidfd, int chan)
 /*
  * The test daemon: what a compromised spawner could say, once, on its
  * first session (CASESERV_TEST_SPAWNER_ATTACK): "lie" names its own pid
- * in place of the session's; "extra" makes a second session nobody
- * asked for.
+ * in place of the session's, "stranger" the acceptor's (no child
+ * of its own); "extra" makes a second session nobody asked for.
  */
 static const char *spw_attack;
 static pid_t spw_self;		/* getpid() is not in the filter */
@@ -233,6 +233,10 @@ spw_one(int fd, pid_t acceptor)
 	if (pid > 0 && spw_attack != NULL && strcmp(spw_attack, "lie") == 0) {
 		spw_attack = NULL;
 		pid = spw_self;
+	} else if (pid > 0 && spw_attack != NULL &&
+	    strcmp(spw_attack, "stranger") == 0) {
+		spw_attack = NULL;
+		pid = acceptor;	/* no child of its own */
 	}
 #endif
 	if (pid == -1)

@@ -590,6 +590,22 @@ sup_refill(void)
 }
 
 /* What the spawner made since the last turn. */
+/*
+ * SECURITY: a spawner caught breaking the protocol is stopped, and the
+ * idle sessions it made are let go with it: it made their code, so none
+ * of them gets a client.  Sessions are forked on demand from then on.
+ */
+static void
+sup_spawner_stop(const char *why)
+{
+	log_warnx("spawner: %s: stopped, %zu idle sessions let go", why,
+	    sst_pool_size());
+	sst_pool_release();
+	sup.spw.stopped = 1;
+	(void)chd_signal(sup.spw.pidfd, SIGKILL);
+	sup_spawner_lost();
+}
+
 static void
 sup_spawner(int64_t now)
 {
@@ -601,22 +617,17 @@ sup_spawner(int64_t now)
 			sup_spawner_lost();
 			return;
 		}
-		/* SECURITY: the spawner answers each request once.  More
-		 * than was asked for is not a spawner of ours any more: it is
-		 * stopped, the idle sessions it made are let go (it made
-		 * their code: none gets a client), and sessions are forked on
-		 * demand. */
-		if (sup.spw.asked == 0) {
+		/* SECURITY: the spawner answers each request once, and a
+		 * session is never itself.  A record that breaks either is
+		 * no spawner of ours any more. */
+		if (sup.spw.asked == 0 || (b.pid > 0 && b.pid == sup.spw.pid)) {
 			if (b.pid > 0) {
 				close(b.chan);
 				close(b.pidfd);
 			}
-			log_warnx("spawner: a session nobody asked for: stopped, "
-			    "%zu idle sessions let go", sst_pool_size());
-			sst_pool_release();
-			sup.spw.stopped = 1;
-			(void)chd_signal(sup.spw.pidfd, SIGKILL);
-			sup_spawner_lost();
+			sup_spawner_stop(sup.spw.asked == 0 ?
+			    "a session nobody asked for" :
+			    "it named itself as a session");
 			return;
 		}
 		sup.spw.asked--;
@@ -634,8 +645,7 @@ sup_spawner(int64_t now)
 		 * our child would hold a slot no exit frees, and a descriptor
 		 * that is no pidfd would make it unkillable (the overdue kill,
 		 * shutdown).  A session already dead is let go the same way. */
-		if (b.pid == sup.spw.pid || !chd_is_child(b.pid) ||
-		    !chd_pidfd_is_child(b.pidfd)) {
+		if (!chd_is_child(b.pid) || !chd_pidfd_is_child(b.pidfd)) {
 			log_warnx("spawner: pid %ld is not a session of ours",
 			    (long)b.pid);
 			close(b.chan);

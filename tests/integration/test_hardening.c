@@ -1471,9 +1471,11 @@ spawner_attack(struct cst_daemon *d, const char *what)
 }
 
 /*
- * A spawner that names a pid not a session of the acceptor's (its own):
+ * A spawner that names a pid that is no child of the acceptor's (the
+ * acceptor's own):
  * the record is let go with a warning, nothing is booked for it, and the
- * spawner goes on making the pool; clients are served.
+ * spawner goes on making the pool (a session that died before its record
+ * was read looks the same); clients are served.
  */
 static void
 test_spawner_lies(void **state)
@@ -1483,18 +1485,66 @@ test_spawner_lies(void **state)
 	pid_t acc, spw;
 	int fd;
 
-	spawner_attack(d, "lie");
+	spawner_attack(d, "stranger");
 	acc = cst_must_acceptor(d);
 	(void)cst_settled_fds(acc);
 	spw = must_child_titled(acc, "caseserv: spawner");
 	snprintf(needle, sizeof(needle), "spawner: pid %d is not a session of "
-	    "ours", (int)spw);
+	    "ours", (int)acc);
 	assert_int_equal(cst_log_wait(d, needle, CST_WAIT_MS), 0);
 	fd = cst_must_connect("127.0.0.1", d->port);
 	cst_roundtrip(fd, "served anyway");
 	close(fd);
 	assert_int_equal(must_child_titled(acc, "caseserv: spawner"), spw);
 	assert_int_equal(cst_log_count(d, "spawner: gone"), 0);
+	assert_int_equal(cst_log_count(d, "stopped"), 0);
+	assert_true(cst_alive(d));
+}
+
+/* No child of the acceptor's left, zombies included, within CST_WAIT_MS. */
+static void
+must_have_no_children(pid_t acc)
+{
+	char path[64], *kids;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)acc,
+	    (int)acc);
+	for (int64_t end = cst_now_ms() + CST_WAIT_MS;; cst_sleep_ms(20)) {
+		kids = cst_read_file(path);
+		assert_non_null(kids);
+		if (kids[0] == '\0' || cst_now_ms() >= end)
+			break;
+		free(kids);
+	}
+	assert_string_equal(kids, "");
+	free(kids);
+}
+
+/*
+ * A spawner that names itself as a session is no spawner of ours: it is
+ * stopped, the idle sessions it made go with it, and sessions are forked
+ * on demand; its SIGKILL is not logged again as a death.
+ */
+static void
+test_spawner_names_itself(void **state)
+{
+	struct cst_daemon *d = *state;
+	pid_t acc;
+	int fd;
+
+	spawner_attack(d, "lie");
+	acc = cst_must_acceptor(d);
+	assert_int_equal(cst_log_wait(d, "spawner: it named itself as a "
+	    "session: stopped, ", CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_wait(d, "spawner: gone; sessions are forked "
+	    "on demand", CST_WAIT_MS), 0);
+	must_have_no_children(acc);
+	fd = cst_must_connect("::1", d->port);
+	cst_roundtrip(fd, "on demand");
+	close(fd);
+	assert_int_equal(cst_log_wait(d, "close peer=", CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_count(d, "spawner: killed by"), 0);
+	assert_int_equal(cst_log_count(d, "is not a session of ours"), 0);
 	assert_true(cst_alive(d));
 }
 
@@ -1508,7 +1558,6 @@ static void
 test_spawner_unasked(void **state)
 {
 	struct cst_daemon *d = *state;
-	char path[64], *kids;
 	pid_t acc;
 	int fd;
 
@@ -1526,17 +1575,7 @@ test_spawner_unasked(void **state)
 	/* No child left, zombies included: the spawner has been reaped.
 	 * A client served after that is logged after its reaping too (one
 	 * writer, in order). */
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)acc,
-	    (int)acc);
-	for (int64_t end = cst_now_ms() + CST_WAIT_MS;; cst_sleep_ms(20)) {
-		kids = cst_read_file(path);
-		assert_non_null(kids);
-		if (kids[0] == '\0' || cst_now_ms() >= end)
-			break;
-		free(kids);
-	}
-	assert_string_equal(kids, "");
-	free(kids);
+	must_have_no_children(acc);
 	fd = cst_must_connect("127.0.0.1", d->port);
 	cst_roundtrip(fd, "after the reaping");
 	close(fd);
@@ -1824,6 +1863,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spawner_lies, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_spawner_unasked, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_spawner_names_itself, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_served_by_pool, cst_setup,
 		    cst_teardown),
