@@ -589,7 +589,6 @@ sup_refill(void)
 		sup_spawner_lost();
 }
 
-/* What the spawner made since the last turn. */
 /*
  * SECURITY: a spawner caught breaking the protocol is stopped, and the
  * idle sessions it made are let go with it: it made their code, so none
@@ -606,6 +605,7 @@ sup_spawner_stop(const char *why)
 	sup_spawner_lost();
 }
 
+/* What the spawner made since the last turn. */
 static void
 sup_spawner(int64_t now)
 {
