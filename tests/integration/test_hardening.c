@@ -1521,21 +1521,22 @@ must_have_no_children(pid_t acc)
 }
 
 /*
- * A spawner that names itself as a session is no spawner of ours: it is
- * stopped, the idle sessions it made go with it, and sessions are forked
- * on demand; its SIGKILL is not logged again as a death.
+ * The test daemon's spawner made to break the protocol (attack) must be
+ * stopped with that line: sessions are then forked on demand, none of
+ * the idle ones it made is left (zombies included: it has been reaped
+ * too), and its SIGKILL, the acceptor's own, is not logged again as a
+ * death.  A client served after the reaping is logged after it (one
+ * writer, in order).
  */
 static void
-test_spawner_names_itself(void **state)
+must_stop_spawner(struct cst_daemon *d, const char *attack, const char *line)
 {
-	struct cst_daemon *d = *state;
 	pid_t acc;
 	int fd;
 
-	spawner_attack(d, "lie");
+	spawner_attack(d, attack);
 	acc = cst_must_acceptor(d);
-	assert_int_equal(cst_log_wait(d, "spawner: it named itself as a "
-	    "session: stopped, ", CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_wait(d, line, CST_WAIT_MS), 0);
 	assert_int_equal(cst_log_wait(d, "spawner: gone; sessions are forked "
 	    "on demand", CST_WAIT_MS), 0);
 	must_have_no_children(acc);
@@ -1544,41 +1545,35 @@ test_spawner_names_itself(void **state)
 	close(fd);
 	assert_int_equal(cst_log_wait(d, "close peer=", CST_WAIT_MS), 0);
 	assert_int_equal(cst_log_count(d, "spawner: killed by"), 0);
+}
+
+/* A spawner that names itself as a session is no spawner of ours. */
+static void
+test_spawner_names_itself(void **state)
+{
+	struct cst_daemon *d = *state;
+
+	must_stop_spawner(d, "lie", "spawner: it named itself as a session: "
+	    "stopped, ");
 	assert_int_equal(cst_log_count(d, "is not a session of ours"), 0);
 	assert_true(cst_alive(d));
 }
 
-/*
- * A spawner that sends a session nobody asked for is stopped: "a session
- * nobody asked for: stopped", then sessions are forked on demand, and
- * clients are served as before.  Its end is not logged a second time as
- * a death ("killed by SIGKILL"): the kill was the acceptor's own.
- */
+/* Nor is one that sends a session nobody asked for; clients are served
+ * as before, on demand. */
 static void
 test_spawner_unasked(void **state)
 {
 	struct cst_daemon *d = *state;
-	pid_t acc;
 	int fd;
 
-	spawner_attack(d, "extra");
-	acc = cst_must_acceptor(d);
-	assert_int_equal(cst_log_wait(d, "spawner: a session nobody asked "
-	    "for: stopped", CST_WAIT_MS), 0);
-	assert_int_equal(cst_log_wait(d, "spawner: gone; sessions are forked "
-	    "on demand", CST_WAIT_MS), 0);
+	must_stop_spawner(d, "extra", "spawner: a session nobody asked for: "
+	    "stopped");
 	for (int i = 0; i < 3; i++) {
 		fd = cst_must_connect(i % 2 ? "::1" : "127.0.0.1", d->port);
 		cst_roundtrip(fd, "on demand");
 		close(fd);
 	}
-	/* No child left, zombies included: the spawner has been reaped.
-	 * A client served after that is logged after its reaping too (one
-	 * writer, in order). */
-	must_have_no_children(acc);
-	fd = cst_must_connect("127.0.0.1", d->port);
-	cst_roundtrip(fd, "after the reaping");
-	close(fd);
 	assert_int_equal(cst_log_wait_n(d, "close peer=", 4, CST_WAIT_MS), 0);
 	assert_int_equal(cst_log_count(d, "spawner: killed by"), 0);
 	assert_true(cst_alive(d));

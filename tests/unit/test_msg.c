@@ -170,22 +170,14 @@ send_raw(const void *buf, size_t len, int fd, int nfds)
 	union { char buf[CMSG_SPACE(sizeof(int) * 2)]; struct cmsghdr al; } cm;
 	struct iovec iov = { (void *)(uintptr_t)buf, len };
 	struct msghdr mh;
-	struct cmsghdr *c;
 
 	memset(&mh, 0, sizeof(mh));
-	memset(&cm, 0, sizeof(cm));
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	if (nfds > 0) {
 		int fds[2] = { fd, fd };
 
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+		msg_put_fds(&mh, cm.buf, sizeof(cm.buf), fds, (size_t)nfds);
 	}
 	assert_int_equal(sendmsg(sp[0], &mh, 0), (ssize_t)len);
 }

@@ -149,22 +149,13 @@ hand(int chan, unsigned char *rec, size_t len, int nfds)
 	} cm;
 	struct iovec iov = { rec, len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *h;
 	int fds[3], p[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, p), 0);
 	for (int i = 0; i < 3; i++)
 		fds[i] = i == 0 ? p[0] : p[1];
-	if (nfds > 0) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-		h = CMSG_FIRSTHDR(&mh);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-		memcpy(CMSG_DATA(h), fds, (size_t)nfds * sizeof(int));
-	}
+	if (nfds > 0)
+		msg_put_fds(&mh, cm.buf, sizeof(cm.buf), fds, (size_t)nfds);
 	assert_int_equal(sendmsg(chan, &mh, 0), (ssize_t)len);
 	close(p[0]);
 	close(p[1]);

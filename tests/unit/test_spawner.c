@@ -89,17 +89,9 @@ send_record(int sock, pid_t pid, const int *fds, int nfds)
 	} cm;
 	struct iovec iov = { buf, sizeof(buf) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *h;
 
 	put(buf, SPW_MAGIC, SPW_VERSION, 0, pid, 0);
-	memset(&cm, 0, sizeof(cm));
-	mh.msg_control = cm.buf;
-	mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-	h = CMSG_FIRSTHDR(&mh);
-	h->cmsg_level = SOL_SOCKET;
-	h->cmsg_type = SCM_RIGHTS;
-	h->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-	memcpy(CMSG_DATA(h), fds, (size_t)nfds * sizeof(int));
+	msg_put_fds(&mh, cm.buf, sizeof(cm.buf), fds, (size_t)nfds);
 	assert_int_equal(sendmsg(sock, &mh, 0), (ssize_t)sizeof(buf));
 }
 
@@ -309,16 +301,9 @@ test_receive_emfile(void **state)
 			struct cmsghdr	align;
 		} cm;
 		struct iovec iov = { rec, sizeof(rec) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-		    .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
-		struct cmsghdr *h;
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-		memset(&cm, 0, sizeof(cm));
-		h = CMSG_FIRSTHDR(&mh);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN(sizeof(fds));
-		memcpy(CMSG_DATA(h), fds, sizeof(fds));
+		msg_put_fds(&mh, cm.buf, sizeof(cm.buf), fds, 2);
 		put(rec, SPW_MAGIC, SPW_VERSION, 0, 4711, 0);
 		assert_int_equal(sendmsg(link[1], &mh, 0), (ssize_t)sizeof(rec));
 		put(rec, SPW_MAGIC, SPW_VERSION, 0, 0, EAGAIN);
