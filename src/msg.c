@@ -99,6 +99,9 @@ msg_put_fds(struct msghdr *mh, void *cbuf, size_t cbuflen, const int *fds,
 {
 	struct cmsghdr *c;
 
+	/* SECURITY: a caller's mistake must not write past its buffer. */
+	if (n == 0 || cbuflen < CMSG_SPACE(n * sizeof(int)))
+		abort();
 	memset(cbuf, 0, cbuflen);
 	mh->msg_control = cbuf;
 	mh->msg_controllen = CMSG_SPACE(n * sizeof(int));

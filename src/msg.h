@@ -70,7 +70,8 @@ int msg_take_fd(struct msghdr *mh);
 
 /*
  * Attach one SCM_RIGHTS header carrying fds[0..n) to mh, in cbuf: at
- * least CMSG_SPACE(n * sizeof(int)) bytes, aligned for a cmsghdr.  The
+ * least CMSG_SPACE(n * sizeof(int)) bytes, aligned for a cmsghdr (less,
+ * or no descriptor at all, is a bug: abort()).  The
  * one way descriptors are sent: the acceptor's messages (msg_send), the
  * spawner's records (spawner.c) and the hand-over (supervisor.c).
  */

@@ -428,13 +428,19 @@ sst_pool_size(void)
 }
 
 void
-sst_pool_release(void)
+sst_pool_release(int kill)
 {
 	struct sst_session *s;
 
 	while (sst.npool > 0) {
 		if ((s = sst_find(sst.pool[--sst.npool])) == NULL)
 			continue;
+		/* SECURITY: made by a spawner we no longer trust, it is not
+		 * asked: it might not go. */
+		if (kill) {
+			(void)chd_signal(s->pidfd, SIGKILL);
+			s->killed = 1;
+		}
 		/* It sees its channel close and exits, reporting nothing. */
 		close(s->chan);
 		s->chan = -1;

@@ -74,12 +74,13 @@ int sst_next_exit(struct sst_session **s, pid_t *pid, int *status);
  * one (0; -1 out of memory, or EEXIST for a pid booked already: nothing
  * booked); sst_pool_take() the one to hand a client to (it counts as
  * active from then on), NULL when the pool is empty; sst_pool_release() lets every idle one go (its channel closed: it
- * exits) and sst_leaving() counts those not yet reaped.
+ * exits; with kill, SIGKILL as well) and sst_leaving() counts those not
+ * yet reaped.
  */
 int sst_pool_add(pid_t pid, int pidfd, int chan);
 struct sst_session *sst_pool_take(void);
 size_t sst_pool_size(void);
-void sst_pool_release(void);
+void sst_pool_release(int kill);
 size_t sst_leaving(void);
 /*
  * The session's record, read once: 1 and *rep when its channel holds

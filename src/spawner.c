@@ -206,7 +206,8 @@ spw_tell(int fd, pid_t pid, int err, int pidfd, int chan)
  * The test daemon: what a compromised spawner could say, once, on its
  * first session (CASESERV_TEST_SPAWNER_ATTACK): "lie" names its own pid
  * in place of the session's, "stranger" the acceptor's (no child
- * of its own); "extra" makes a second session nobody asked for.
+ * of its own); "extra" makes a second session nobody asked for;
+ * "garbage" sends a record that does not decode for its fourth.
  */
 static const char *spw_attack;
 static pid_t spw_self;		/* getpid() is not in the filter */
@@ -216,8 +217,11 @@ static pid_t spw_self;		/* getpid() is not in the filter */
 static void
 spw_one(int fd, pid_t acceptor)
 {
-	int p[2], pidfd = -1, err;
+	int p[2], pidfd = -1, err, word = 0;
 	pid_t pid;
+#ifdef CASESERV_TEST_HOOKS
+	static int made;
+#endif
 
 	/* The same pair as the acceptor's own sessions have (sessions.c). */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
@@ -237,11 +241,15 @@ spw_one(int fd, pid_t acceptor)
 	    strcmp(spw_attack, "stranger") == 0) {
 		spw_attack = NULL;
 		pid = acceptor;	/* no child of its own */
+	} else if (pid > 0 && spw_attack != NULL &&
+	    strcmp(spw_attack, "garbage") == 0 && ++made == 4) {
+		spw_attack = NULL;
+		word = 1;	/* a session with an error: no such record */
 	}
 #endif
 	if (pid == -1)
 		(void)spw_tell(fd, 0, err > 0 ? err : EAGAIN, -1, -1);
-	else if (spw_tell(fd, pid, 0, pidfd, p[0]) == -1) {
+	else if (spw_tell(fd, pid, word, pidfd, p[0]) == -1) {
 		/* Not handed on: closing its channel's other end lets the
 		 * session go (it exits when it sees the hang-up). */
 		err = errno;

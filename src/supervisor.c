@@ -325,16 +325,28 @@ sup_log_end(const struct sst_session *s, int status, const struct rpt_record *re
 
 /* Every session reaped since the last turn: its record, its line. */
 /* The spawner's socket is closed: sessions are forked on demand. */
+/*
+ * SECURITY: however it went (a record that does not decode, its filter's
+ * SIGSYS, a crash), the idle sessions it made are killed with it: it
+ * made their code, so none of them gets a client.  (At shutdown the
+ * pool has been let go already, the gentle way.)
+ */
 static void
 sup_spawner_lost(void)
 {
+	size_t idle = sst_pool_size();
+
 	if (sup.spw.fd == -1)
 		return;
+	sst_pool_release(1);
 	close(sup.spw.fd);
 	sup.spw.fd = -1;
 	sup.spw.asked = 0;
 	sup.rebuild = 1;
-	if (!sup.stopping)
+	if (!sup.stopping && idle > 0)
+		log_warnx("spawner: gone; sessions are forked on demand, "
+		    "%zu idle sessions let go", idle);
+	else if (!sup.stopping)
 		log_warnx("spawner: gone; sessions are forked on demand");
 }
 
@@ -591,15 +603,15 @@ sup_refill(void)
 
 /*
  * SECURITY: a spawner caught breaking the protocol is stopped, and the
- * idle sessions it made are let go with it: it made their code, so none
- * of them gets a client.  Sessions are forked on demand from then on.
+ * idle sessions it made are killed with it (sup_spawner_lost).  Sessions
+ * are forked on demand from then on.
  */
 static void
 sup_spawner_stop(const char *why)
 {
 	log_warnx("spawner: %s: stopped, %zu idle sessions let go", why,
 	    sst_pool_size());
-	sst_pool_release();
+	sst_pool_release(1);
 	sup.spw.stopped = 1;
 	(void)chd_signal(sup.spw.pidfd, SIGKILL);
 	sup_spawner_lost();
@@ -870,7 +882,7 @@ sup_begin_stop(int64_t now)
 	sup.deadline = now + (int64_t)sup.cfg.shutdown_timeout * 1000;
 	sst_signal_all(SIGTERM);
 	/* Idle sessions and the spawner see their channel close and exit. */
-	sst_pool_release();
+	sst_pool_release(0);
 	sup_spawner_lost();
 }
 

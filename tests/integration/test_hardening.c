@@ -1579,6 +1579,21 @@ test_spawner_unasked(void **state)
 	assert_true(cst_alive(d));
 }
 
+/*
+ * A spawner whose record does not decode is gone as well, whatever it
+ * meant: the idle sessions it made before are killed with it (three, in
+ * the order it sent them), so none of them gets a client.
+ */
+static void
+test_spawner_garbage(void **state)
+{
+	struct cst_daemon *d = *state;
+
+	must_stop_spawner(d, "garbage", "spawner: gone; sessions are forked on "
+	    "demand, 3 idle sessions let go");
+	assert_true(cst_alive(d));
+}
+
 /* A client is served by a session that was there, idle, before it came. */
 static void
 test_served_by_pool(void **state)
@@ -1860,6 +1875,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spawner_unasked, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_spawner_names_itself, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_spawner_garbage, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_served_by_pool, cst_setup,
 		    cst_teardown),

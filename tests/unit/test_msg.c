@@ -17,7 +17,9 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -691,6 +693,43 @@ take_fd_forged(void **state)
 	}
 }
 
+/*
+ * msg_put_fds: the descriptors, whole, in one SCM_RIGHTS header that
+ * msg_take_fd reads back; a buffer too small for them, or none to send,
+ * stops the process (abort) before a byte is written past it.
+ */
+static void
+put_fds_bounds(void **state)
+{
+	union {
+		char		buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	align;
+	} cm;
+	struct msghdr mh = { 0 };
+	int fd = 42, fds[4] = { 1, 2, 3, 4 };
+
+	(void)state;
+	msg_put_fds(&mh, cm.buf, sizeof(cm.buf), &fd, 1);
+	assert_int_equal(mh.msg_controllen, CMSG_SPACE(sizeof(int)));
+	assert_int_equal(CMSG_FIRSTHDR(&mh)->cmsg_len, CMSG_LEN(sizeof(int)));
+	assert_int_equal(msg_take_fd(&mh), 42);
+	for (int t = 0; t < 2; t++) {
+		int status;
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			signal(SIGABRT, SIG_DFL);
+			msg_put_fds(&mh, cm.buf, sizeof(cm.buf), fds,
+			    t == 0 ? 4 : 0);
+			_exit(0);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status));
+		assert_int_equal(WTERMSIG(status), SIGABRT);
+	}
+}
+
 int
 main(void)
 {
@@ -706,6 +745,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(framing_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(reports_typed, setup, teardown),
 		cmocka_unit_test(take_fd_forged),
+		cmocka_unit_test(put_fds_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -694,6 +695,72 @@ pool_add_checked(void **state)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/* A child booked in the pool as the spawner would send it: it waits on
+ * its channel and leaves at the hang-up, or (deaf) never does. */
+static pid_t
+pool_child(int deaf)
+{
+	char c;
+	int p[2], pidfd;
+	pid_t kid;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, p), 0);
+	kid = fork();
+	assert_true(kid >= 0);
+	if (kid == 0) {
+		close(p[0]);
+		if (deaf)
+			for (;;)
+				pause();
+		_exit(read(p[1], &c, 1) == 0 ? 7 : 1);
+	}
+	close(p[1]);
+	pidfd = (int)syscall(SYS_pidfd_open, kid, 0);
+	assert_true(pidfd >= 0);
+	assert_int_equal(sst_pool_add(kid, pidfd, p[0]), 0);
+	return kid;
+}
+
+/*
+ * Letting the pool go: the gentle way (shutdown) closes each idle
+ * session's channel and it leaves by itself; with kill (a spawner no
+ * longer trusted) each gets SIGKILL too, so one deaf to the hang-up goes
+ * all the same.  Either way none is left in the pool, each is counted
+ * as leaving until reaped.
+ */
+static void
+pool_release(void **state)
+{
+	sigset_t chld, old;
+	int status;
+	pid_t kid;
+
+	(void)state;
+	reset();
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	for (int kill = 0; kill < 2; kill++) {
+		kid = pool_child(kill);
+		assert_int_equal(sst_pool_size(), 1);
+		sst_pool_release(kill);
+		assert_int_equal(sst_pool_size(), 0);
+		assert_int_equal(sst_leaving(), 1);
+		assert_int_equal(waitpid(kid, &status, 0), kid);
+		if (kill) {
+			assert_true(WIFSIGNALED(status));
+			assert_int_equal(WTERMSIG(status), SIGKILL);
+		} else {
+			assert_true(WIFEXITED(status));
+			assert_int_equal(WEXITSTATUS(status), 7);
+		}
+		sst_remove(sst_find(kid));
+		assert_int_equal(sst_leaving(), 0);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	reset();
+}
+
 /*
  * The overdue kill: only a serving session past its overdue_at, once;
  * not one without a deadline, not one still in time, not an idle one of
@@ -744,6 +811,7 @@ main(void)
 		cmocka_unit_test(many),
 		cmocka_unit_test(shrinks),
 		cmocka_unit_test(signalled),
+		cmocka_unit_test(pool_release),
 		cmocka_unit_test(overdue),
 		cmocka_unit_test(strangers_passed_over),
 		cmocka_unit_test(peer_reports),
