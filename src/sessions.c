@@ -202,8 +202,16 @@ sst_spawn(struct sst_session **s, int *chan)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0, p) == -1)
 		return -1;
+	/* Refused, old would be garbage: restoring it could block SIGCHLD
+	 * for good, and no session would ever be reaped. */
 	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
+	if (sigprocmask(SIG_BLOCK, &all, &old) == -1) {
+		saved = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = saved;
+		return -1;
+	}
 	pid = chd_spawn(&pidfd);
 	if (pid == 0) {
 		close(p[0]);
@@ -249,7 +257,8 @@ sst_next_exit(struct sst_session **s, pid_t *pidp, int *status)
 		/* The ring was full: reap the rest now, SIGCHLD held off. */
 		sigemptyset(&chld);
 		sigaddset(&chld, SIGCHLD);
-		sigprocmask(SIG_BLOCK, &chld, &old);
+		if (sigprocmask(SIG_BLOCK, &chld, &old) == -1)
+			return 0;	/* the ring stays marked: next turn */
 		sst_overflow = 0;
 		sst_reap();
 		sigprocmask(SIG_SETMASK, &old, NULL);

@@ -515,9 +515,16 @@ spw_start(int *fd, int *pidfd, pid_t acceptor)
 		close(p[1]);
 		return -1;
 	}
-	/* The acceptor's handlers must never run in the spawner. */
+	/* The acceptor's handlers must never run in the spawner.  Refused,
+	 * old would be garbage (and SIGCHLD blocked for good with it). */
 	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
+	if (sigprocmask(SIG_BLOCK, &all, &old) == -1) {
+		saved = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = saved;
+		return -1;
+	}
 	if ((pid = chd_spawn(pidfd)) == 0) {
 		spw_exec(p[1]);
 		spw_main(p[1], acceptor);
