@@ -10,6 +10,11 @@
  * addresses are accepted as targets.
  *
  * Output is one line of key=value pairs, easy to read and to parse.
+ * conn and hold also give the CPU the whole machine spent, busy, while
+ * they ran (conn) or set the sessions up (hold), in units of loadgen's
+ * own: the client does the same work against every server, so the
+ * server's cost a session shows through the machine's noise better than
+ * in a rate (cpu_units, setup_cpu_units; -1 without /proc/stat).
  * Exit status: 0 all verified, 1 some byte was wrong, 2 I/O errors or
  * timeouts (nothing wrong seen), 64 usage.
  */
@@ -104,6 +109,45 @@ usage(void)
 "Exit: 0 all verified, 1 a byte was wrong, 2 I/O errors, 64 usage.\n",
 	    GRACE_MS);
 	exit(EX_USAGE_);
+}
+
+/* The machine's busy time (every CPU, idle and iowait left out) and this
+ * process's own, in seconds. */
+struct cpu_mark {
+	double		 busy;		/* -1: /proc/stat unreadable */
+	double		 self;
+};
+
+static void
+cpu_mark(struct cpu_mark *m)
+{
+	unsigned long long v[8] = { 0 };
+	struct rusage ru;
+	FILE *f = fopen("/proc/stat", "r");
+	long hz = sysconf(_SC_CLK_TCK);
+
+	m->busy = -1;
+	if (f != NULL) {
+		/* user nice system idle iowait irq softirq steal */
+		if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+		    &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8 &&
+		    hz > 0)
+			m->busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) /
+			    (double)hz;
+		fclose(f);
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	m->self = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* The machine's busy time between a and b in units of loadgen's own. */
+static double
+cpu_units(const struct cpu_mark *a, const struct cpu_mark *b)
+{
+	if (a->busy < 0 || b->busy < 0 || b->self - a->self <= 0)
+		return -1;
+	return (b->busy - a->busy) / (b->self - a->self);
 }
 
 static int64_t
@@ -755,6 +799,7 @@ hold(void)
 	unsigned char msg[64], reply[64];
 	int *fds = calloc((size_t)opt.count, sizeof *fds);
 	struct rlimit rl;
+	struct cpu_mark c0, c1;
 
 	if (fds == NULL || (lat_us = malloc((size_t)opt.fresh * sizeof *lat_us)) == NULL) {
 		perror("loadgen: malloc");
@@ -772,10 +817,12 @@ hold(void)
 		pss0 = pss_total(&idle_procs);
 		idle_procs -= nkeepers;		/* spare sessions, if any */
 	}
+	cpu_mark(&c0);
 	t_start = t0 = now_ns();
 	t_stop = t0 + (int64_t)(opt.limit * 1e9);
 	live = hold_open(fds, &errors);
 	t1 = now_ns();
+	cpu_mark(&c1);
 	if (opt.server_pid > 0)
 		pss1 = pss_total(&procs);
 	/* Fresh sessions while all those are held: what a new client sees. */
@@ -805,11 +852,11 @@ hold(void)
 	printf("mode=hold target=%s:%s window=%d held=%ld errors=%ld setup_s=%.3f "
 	    "setup_per_s=%.1f procs=%ld pss_idle_kib=%ld pss_held_kib=%ld "
 	    "pss_per_session_kib=%.1f fresh_p50_us=%.1f fresh_p99_us=%.1f "
-	    "teardown_ms=%.1f children_left=%ld\n",
+	    "teardown_ms=%.1f children_left=%ld setup_cpu_units=%.2f\n",
 	    opt.host, opt.port, opt.workers, live, errors, (double)(t1 - t0) / 1e9,
 	    (double)live / ((double)(t1 - t0) / 1e9), procs, pss0, pss1,
 	    live > 0 && pss0 >= 0 && pss1 >= 0 ? (double)(pss1 - pss0) / (double)live : -1.0,
-	    p50, p99, teardown_ms, left);
+	    p50, p99, teardown_ms, left, cpu_units(&c0, &c1));
 	free(fds);
 	free(lat_us);
 	lat_us = NULL;
@@ -910,7 +957,7 @@ parse_args(int argc, char **argv)
 }
 
 static void
-report(const struct stats *sum, double secs)
+report(const struct stats *sum, double secs, double cpu)
 {
 	double p50, p99, max;
 	const char *name[] = { "conn", "stream", "pingpong" };
@@ -925,7 +972,8 @@ report(const struct stats *sum, double secs)
 	}
 	percentiles(opt.count, &p50, &p99, &max);
 	if (opt.mode == M_CONN)
-		printf(" conn_per_s=%.1f", (double)sum->done / secs);
+		printf(" conn_per_s=%.1f cpu_units=%.2f", (double)sum->done / secs,
+		    cpu);
 	else
 		printf(" trips_per_s=%.1f", (double)sum->done / secs);
 	printf(" p50_us=%.1f p99_us=%.1f max_us=%.1f\n", p50, p99, max);
@@ -936,6 +984,7 @@ main(int argc, char **argv)
 {
 	pthread_t tid[MAX_WORKERS];
 	struct stats st[MAX_WORKERS], sum = { 0 };
+	struct cpu_mark c0, c1;
 	int nthreads = 0;
 
 	parse_args(argc, argv);
@@ -956,6 +1005,7 @@ main(int argc, char **argv)
 		for (long i = 0; i < opt.count; i++)
 			lat_us[i] = -1;
 	}
+	cpu_mark(&c0);
 	t_start = now_ns();
 	t_stop = t_start + (int64_t)(opt.limit * 1e9);
 	if (opt.mode == M_PINGPONG)
@@ -973,13 +1023,14 @@ main(int argc, char **argv)
 		pthread_join(tid[i], NULL);
 	double secs = (double)(now_ns() - t_start) / 1e9;
 
+	cpu_mark(&c1);
 	for (int i = 0; i < MAX_WORKERS; i++) {
 		sum.done += st[i].done;
 		sum.errors += st[i].errors;
 		sum.bad += st[i].bad;
 		sum.bytes += st[i].bytes;
 	}
-	report(&sum, secs);
+	report(&sum, secs, cpu_units(&c0, &c1));
 	if (sum.bad)
 		fprintf(stderr, "loadgen: %ld replies had a wrong byte\n", sum.bad);
 	if (sum.errors)

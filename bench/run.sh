@@ -470,7 +470,9 @@ scale_table() {
 	printf "| %-38s | %10s | %10s | %10s | %6s | %6s |\n" measure caseserv bare "bare -s" "c/b" "s/b"
 	printf "|%s|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' $(seq 40))" "------------" "------------" "------------" "--------" "--------"
 	scale_row "short sessions/s, 8 clients" conn_per_s conn "%.0f"
+	scale_row "  CPU a short session (loadgen = 1)" cpu_units conn "%.2f"
 	scale_row "set-up rate, $HELD sessions (/s)" setup_per_s hold "%.0f"
+	scale_row "  CPU a set-up (loadgen = 1)" setup_cpu_units hold "%.2f"
 	scale_row "PSS per held session (KiB)" pss_per_session_kib hold "%.1f"
 	scale_row "fresh session p50 while held (ms)" fresh_p50_us hold "%.2f" 1000
 	scale_row "teardown of $HELD sessions (ms)" teardown_ms hold "%.0f"
@@ -479,7 +481,8 @@ scale_table() {
 	echo
 	echo "# medians of $SCALE_ROUNDS rounds, the servers taking turns; c/b = caseserv / bare,"
 	echo "# s/b = bare -s (a seccomp filter in every session, SPEC section 5) / bare"
-	echo "# (above 1 is better for the first in rates and throughput, worse in PSS and times)"
+	echo "# (above 1 is better for the first in rates and throughput, worse in CPU, PSS and times;"
+	echo "# CPU: the whole machine's, busy, in units of the load generator's own)"
 	echo "# errors: caseserv $(errors_of caseserv), bare $(errors_of bare), bare -s $(errors_of filtered)"
 	if [ -s "$WORK/loadgen.err" ]; then
 		echo "# loadgen complained:" >&2
