@@ -70,6 +70,37 @@ chd_spawn_sibling(int *pidfd)
 	return (pid_t)pid;
 }
 
+pid_t
+chd_spawn_paired(int pair[2], int *pidfd)
+{
+	sigset_t all, old;
+	int saved;
+	pid_t pid;
+
+	/* Refused, old would be garbage: restoring it could block SIGCHLD
+	 * for good, and no child would ever be reaped. */
+	sigfillset(&all);
+	if (sigprocmask(SIG_BLOCK, &all, &old) == -1) {
+		saved = errno;
+		close(pair[0]);
+		close(pair[1]);
+		errno = saved;
+		return -1;
+	}
+	if ((pid = chd_spawn(pidfd)) == 0) {
+		close(pair[0]);
+		return 0;
+	}
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(pair[1]);
+	if (pid == -1) {
+		close(pair[0]);
+		errno = saved;
+	}
+	return pid;
+}
+
 int
 chd_signal(int pidfd, int sig)
 {

@@ -20,6 +20,15 @@ pid_t chd_spawn(int *pidfd);
  * makes sessions that are the acceptor's children); the pidfd is ours.
  */
 pid_t chd_spawn_sibling(int *pidfd);
+/*
+ * chd_spawn() for a child that talks to us over a socket pair, with every
+ * signal blocked in the caller across the clone, so that none of the
+ * caller's handlers runs in the child before it sets its own.  In the
+ * parent: the pid, pair[1] closed, pair[0] kept, the mask as it was.  In
+ * the child: 0, pair[0] closed, pair[1] kept, every signal still blocked.
+ * -1 on failure (errno set), both ends closed.
+ */
+pid_t chd_spawn_paired(int pair[2], int *pidfd);
 /* Send sig to the process pidfd names.  0, or -1 (errno set). */
 int chd_signal(int pidfd, int sig);
 /*

@@ -188,8 +188,7 @@ sst_active(void)
 pid_t
 sst_spawn(struct sst_session **s, int *chan)
 {
-	sigset_t all, old;
-	int p[2], pidfd = -1, saved;
+	int p[2], pidfd = -1;
 	pid_t pid;
 
 	if (sst_reserve() == -1)
@@ -202,30 +201,12 @@ sst_spawn(struct sst_session **s, int *chan)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0, p) == -1)
 		return -1;
-	/* Refused, old would be garbage: restoring it could block SIGCHLD
-	 * for good, and no session would ever be reaped. */
-	sigfillset(&all);
-	if (sigprocmask(SIG_BLOCK, &all, &old) == -1) {
-		saved = errno;
-		close(p[0]);
-		close(p[1]);
-		errno = saved;
-		return -1;
-	}
-	pid = chd_spawn(&pidfd);
-	if (pid == 0) {
-		close(p[0]);
+	if ((pid = chd_spawn_paired(p, &pidfd)) == 0) {
 		*chan = p[1];
 		return 0;
 	}
-	saved = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(p[1]);
-	if (pid == -1) {
-		close(p[0]);
-		errno = saved;
+	if (pid == -1)
 		return -1;
-	}
 	*s = sst_insert_at(sst.tab, sst.cap, pid);
 	(*s)->pidfd = pidfd;
 	(*s)->chan = p[0];

@@ -502,8 +502,7 @@ spw_exec_main(void)
 pid_t
 spw_start(int *fd, int *pidfd, pid_t acceptor)
 {
-	sigset_t all, old;
-	int p[2], saved;
+	int p[2];
 	pid_t pid;
 
 	/* Ours non-blocking, the spawner's blocking: it waits for requests,
@@ -515,28 +514,13 @@ spw_start(int *fd, int *pidfd, pid_t acceptor)
 		close(p[1]);
 		return -1;
 	}
-	/* The acceptor's handlers must never run in the spawner.  Refused,
-	 * old would be garbage (and SIGCHLD blocked for good with it). */
-	sigfillset(&all);
-	if (sigprocmask(SIG_BLOCK, &all, &old) == -1) {
-		saved = errno;
-		close(p[0]);
-		close(p[1]);
-		errno = saved;
-		return -1;
-	}
-	if ((pid = chd_spawn(pidfd)) == 0) {
+	/* The acceptor's handlers must never run in the spawner. */
+	if ((pid = chd_spawn_paired(p, pidfd)) == 0) {
 		spw_exec(p[1]);
 		spw_main(p[1], acceptor);
 	}
-	saved = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(p[1]);
-	if (pid == -1) {
-		close(p[0]);
-		errno = saved;
+	if (pid == -1)
 		return -1;
-	}
 	*fd = p[0];
 	return pid;
 }
