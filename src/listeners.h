@@ -48,7 +48,9 @@ int lsn_adopt(struct lsn_set *set, int fd, char *err, size_t errlen);
 void lsn_close_all(struct lsn_set *set);
 /* Lowest port bound, so the master knows whether to keep CAP_NET_BIND_SERVICE. */
 int lsn_lowest_port(const struct lsn_set *set);
-/* "192.0.2.7:5123" or "[2001:db8::1]:5123", as every log line writes a peer. */
+/* "192.0.2.7:5123" or "[2001:db8::1]:5123", as every log line writes a
+ * peer (inet_ntop's text), cut to fit len with a NUL.  No stdio: a session
+ * names its peer with it under its filter. */
 void lsn_addr_name(const struct sockaddr *sa, char *buf, size_t len);
 
 #endif

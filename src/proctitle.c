@@ -102,11 +102,21 @@ pt_init(int argc, char **argv)
 	environ = env;
 }
 
+/* SECURITY: never past the block; its last byte stays NUL. */
+static void
+pt_write(const char *title, size_t n)
+{
+	if (n > pt_len - 1)
+		n = pt_len - 1;
+	memcpy(pt_block, title, n);
+	memset(pt_block + n, '\0', pt_len - n);
+}
+
 void
 pt_set(const char *fmt, ...)
 {
 	char title[PT_MAX];
-	size_t n, pre = sizeof(PT_PREFIX) - 1;
+	size_t pre = sizeof(PT_PREFIX) - 1;
 	va_list ap;
 
 	if (pt_block == NULL || pt_len < 2)
@@ -115,12 +125,25 @@ pt_set(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(title + pre, sizeof(title) - pre, fmt, ap);
 	va_end(ap);
-	/* SECURITY: never past the block; its last byte stays NUL. */
-	n = strlen(title);
-	if (n > pt_len - 1)
-		n = pt_len - 1;
-	memcpy(pt_block, title, n);
-	memset(pt_block + n, '\0', pt_len - n);
+	pt_write(title, strlen(title));
+}
+
+void
+pt_title(const char *s, ...)
+{
+	char title[PT_MAX];
+	size_t n = sizeof(PT_PREFIX) - 1;
+	va_list ap;
+
+	if (pt_block == NULL || pt_len < 2)
+		return;
+	memcpy(title, PT_PREFIX, n);
+	va_start(ap, s);
+	for (; s != NULL; s = va_arg(ap, const char *))
+		while (*s != '\0' && n < sizeof(title) - 1)
+			title[n++] = *s++;
+	va_end(ap);
+	pt_write(title, n);
 }
 
 void

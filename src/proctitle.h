@@ -20,6 +20,10 @@
 void pt_init(int argc, char **argv);
 /* "caseserv: " and the formatted text, cut to the block's size. */
 void pt_set(const char *fmt, ...) LOG_FMT(1, 2);
+/* "caseserv: " and the strings up to the NULL, one after the other, cut
+ * the same way.  No stdio: what a session sets under its filter, whose
+ * code would be pages every session faults in (bench/README.md). */
+void pt_title(const char *s, ...) __attribute__((sentinel));
 /* The kernel's 15-byte name (comm: top, pgrep, the audit log). */
 void pt_name(const char *name);
 

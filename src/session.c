@@ -254,7 +254,7 @@ ses_lock_down(const struct ses_conn *c, const struct ses_params *p)
 
 	/* Named while prctl(PR_SET_NAME) is still allowed. */
 	if (p->title != NULL)
-		pt_set("%s", p->title);
+		pt_title(p->title, (char *)NULL);
 	pt_name("caseserv-sess");
 	if (ses_signals() == -1)
 		return -1;
@@ -565,7 +565,7 @@ ses_proxy(const struct ses_conn *c, const struct ses_params *p)
 		/* Only memory is written: allowed under the filter. */
 		lsn_addr_name((struct sockaddr *)&peer.peer, client,
 		    sizeof(client));
-		pt_set("session %s via %s", client, p->via);
+		pt_title("session ", client, " via ", p->via, (char *)NULL);
 	}
 	return v;
 }
@@ -804,6 +804,7 @@ ses_pool_run(int chan, pid_t acceptor)
 	/* Only memory is written: allowed under the filter. */
 	lsn_addr_name((struct sockaddr *)&st.peer, peer, sizeof(peer));
 	p.via = peer;
-	pt_set(st.proxy_timeout > 0 ? "session via %s" : "session %s", peer);
+	pt_title(st.proxy_timeout > 0 ? "session via " : "session ", peer,
+	    (char *)NULL);
 	ses_client(&c, &p);
 }

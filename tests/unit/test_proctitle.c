@@ -136,6 +136,70 @@ titles_off(void **state)
 	release(argv, 1);
 }
 
+/* pt_title: the strings one after the other, as pt_set would write
+ * them with "%s%s...", cut at the block (and at PT_MAX) the same way. */
+static void
+title_of_strings(void **state)
+{
+	char *argv[] = { block, NULL };
+	char *env[] = { block + 3, NULL };
+	char huge[PT_MAX + 40];
+
+	(void)state;
+	memcpy(block, "a0\0", 3);
+	memset(block + 3, 'e', 60);
+	block[63] = '\0';			/* A 60-byte environment string */
+	environ = env;
+	pt_init(1, argv);
+	assert_int_equal(pt_len, 64);
+	pt_title("session ", "[2001:db8::1]:40312", (char *)NULL);
+	assert_string_equal(block, "caseserv: session [2001:db8::1]:40312");
+	pt_title("session ", "192.0.2.7:5123", " via ", "[::1]:9",
+	    (char *)NULL);
+	assert_string_equal(block,
+	    "caseserv: session 192.0.2.7:5123 via [::1]:9");
+	pt_title("session (idle)", (char *)NULL);
+	assert_string_equal(block, "caseserv: session (idle)");
+	for (size_t i = strlen(block); i < 64; i++)
+		assert_int_equal(block[i], '\0');	/* the longer one gone */
+	pt_title((char *)NULL);
+	assert_string_equal(block, "caseserv: ");
+	/* Longer than the block: cut, NUL last, nothing past it. */
+	memset(huge, 'h', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = '\0';
+	pt_title("x", huge, "y", (char *)NULL);
+	assert_int_equal(strlen(block), 63);
+	assert_memory_equal(block, "caseserv: xhhh", 14);
+	assert_int_equal(block[63], '\0');
+	release(argv, 1);
+}
+
+/* A title longer than PT_MAX in a block that would hold it: cut at
+ * PT_MAX - 1 bytes, as pt_set cuts it. */
+static void
+title_cut_at_max(void **state)
+{
+	static char big[PT_MAX + 64];
+	char *argv[] = { big, NULL };
+	char *env[] = { NULL };
+	char huge[PT_MAX + 40], want[PT_MAX + 64];
+
+	(void)state;
+	memset(big, 'b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	environ = env;
+	pt_init(1, argv);
+	assert_int_equal(pt_len, sizeof(big));
+	memset(huge, 'h', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = '\0';
+	pt_set("%s", huge);
+	memcpy(want, big, sizeof(big));
+	pt_title(huge, (char *)NULL);
+	assert_memory_equal(big, want, sizeof(big));
+	assert_int_equal(strlen(big), PT_MAX - 1);
+	release(argv, 1);
+}
+
 int
 main(void)
 {
@@ -143,6 +207,8 @@ main(void)
 		cmocka_unit_test_setup(block_is_argv_only, reset),
 		cmocka_unit_test_setup(block_runs_into_environ, reset),
 		cmocka_unit_test_setup(titles_off, reset),
+		cmocka_unit_test_setup(title_of_strings, reset),
+		cmocka_unit_test_setup(title_cut_at_max, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
