@@ -10,8 +10,9 @@
 #
 # "scale" compares caseserv with bench/bareserver.c (fork per connection, no
 # hardening: the design's ceiling), and with the same server paying SPEC
-# section 5's seccomp filter in every session (bareserver -s: the ceiling of
-# any design that keeps SPEC section 5), on short sessions/s, 10,000 held
+# section 5's seccomp filter in every session (bareserver -s) and everything
+# else SPEC sections 5 and 7 ask of each session (bareserver -S: the ceiling
+# of any design that keeps them), on short sessions/s, 10,000 held
 # sessions (set-up rate, PSS per session, a fresh session's latency,
 # teardown) and throughput on 1 and 4 connections; "all" does not include it.
 #
@@ -340,6 +341,12 @@ start_scale_filtered() {	# PORT
 	SCALE_PID=$!
 }
 
+start_scale_spec() {	# PORT
+	"$WORK/bareserver" -S -p "$1" -b 128 2>>"$WORK/bareserver.log" &
+	PIDS="$PIDS $!"
+	SCALE_PID=$!
+}
+
 # Check what 10,000 sessions need, and lower the count if it cannot be had.
 scale_limits() {
 	local hard need=$((HELD + 256)) pidmax
@@ -428,7 +435,7 @@ run_scale() {
 		SCALE_CONN_ARGS="-n 20000 -c 8 -t 5"
 		SCALE_STREAM_ARGS="-m 256 -t 4"
 	fi
-	for s in caseserv bare filtered; do
+	for s in caseserv bare filtered spec; do
 		port=$("$WORK/loadgen" port) || die "no free port"
 		"start_scale_$s" "$port"
 		wait_ready "$port" || die "$s did not answer on 127.0.0.1:$port"
@@ -453,22 +460,28 @@ run_scale() {
 	scale_table
 }
 
+scale_median() {	# SERVER KEY MODE [DIVISOR]
+	median "$1" "$2" "$3" | awk -v d="${4:-1}" '{ print $1 == "-" ? "-" : $1 / d }'
+}
+
 scale_row() {	# LABEL KEY MODE FORMAT [DIVISOR]
-	local c b f
-	c=$(median caseserv "$2" "$3" | awk -v d="${5:-1}" '{ print $1 == "-" ? "-" : $1 / d }')
-	b=$(median bare "$2" "$3" | awk -v d="${5:-1}" '{ print $1 == "-" ? "-" : $1 / d }')
-	f=$(median filtered "$2" "$3" | awk -v d="${5:-1}" '{ print $1 == "-" ? "-" : $1 / d }')
-	printf "| %-38s | %10s | %10s | %10s | %6s | %6s |\n" "$1" \
+	local c b f S
+	c=$(scale_median caseserv "$2" "$3" "${5:-1}")
+	b=$(scale_median bare "$2" "$3" "${5:-1}")
+	f=$(scale_median filtered "$2" "$3" "${5:-1}")
+	S=$(scale_median spec "$2" "$3" "${5:-1}")
+	printf "| %-38s | %10s | %10s | %10s | %10s | %6s | %6s | %6s |\n" "$1" \
 	    "$(awk -v v="$c" -v f="$4" 'BEGIN { if (v == "-") print "-"; else printf f, v }')" \
 	    "$(awk -v v="$b" -v f="$4" 'BEGIN { if (v == "-") print "-"; else printf f, v }')" \
 	    "$(awk -v v="$f" -v f="$4" 'BEGIN { if (v == "-") print "-"; else printf f, v }')" \
-	    "$(ratio "$c" "$b")" "$(ratio "$f" "$b")"
+	    "$(awk -v v="$S" -v f="$4" 'BEGIN { if (v == "-") print "-"; else printf f, v }')" \
+	    "$(ratio "$c" "$b")" "$(ratio "$f" "$b")" "$(ratio "$S" "$b")"
 }
 
 scale_table() {
 	echo
-	printf "| %-38s | %10s | %10s | %10s | %6s | %6s |\n" measure caseserv bare "bare -s" "c/b" "s/b"
-	printf "|%s|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' $(seq 40))" "------------" "------------" "------------" "--------" "--------"
+	printf "| %-38s | %10s | %10s | %10s | %10s | %6s | %6s | %6s |\n" measure caseserv bare "bare -s" "bare -S" "c/b" "s/b" "S/b"
+	printf "|%s|%s|%s|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' $(seq 40))" "------------" "------------" "------------" "------------" "--------" "--------" "--------"
 	scale_row "short sessions/s, 8 clients" conn_per_s conn "%.0f"
 	scale_row "  CPU a short session (loadgen = 1)" cpu_units conn "%.2f"
 	scale_row "set-up rate, $HELD sessions (/s)" setup_per_s hold "%.0f"
@@ -480,10 +493,11 @@ scale_table() {
 	scale_row "throughput, 4 connections (MiB/s)" mib_per_s stream4 "%.0f"
 	echo
 	echo "# medians of $SCALE_ROUNDS rounds, the servers taking turns; c/b = caseserv / bare,"
-	echo "# s/b = bare -s (a seccomp filter in every session, SPEC section 5) / bare"
+	echo "# s/b = bare -s (a seccomp filter in every session, SPEC section 5) / bare,"
+	echo "# S/b = bare -S (everything SPEC sections 5 and 7 ask of each session) / bare"
 	echo "# (above 1 is better for the first in rates and throughput, worse in CPU, PSS and times;"
 	echo "# CPU: the whole machine's, busy, in units of the load generator's own)"
-	echo "# errors: caseserv $(errors_of caseserv), bare $(errors_of bare), bare -s $(errors_of filtered)"
+	echo "# errors: caseserv $(errors_of caseserv), bare $(errors_of bare), bare -s $(errors_of filtered), bare -S $(errors_of spec)"
 	if [ -s "$WORK/loadgen.err" ]; then
 		echo "# loadgen complained:" >&2
 		sort "$WORK/loadgen.err" | uniq -c | head -20 >&2
