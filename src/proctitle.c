@@ -102,30 +102,16 @@ pt_init(int argc, char **argv)
 	environ = env;
 }
 
-/* SECURITY: never past the block; its last byte stays NUL. */
-static void
-pt_write(const char *title, size_t n)
-{
-	if (n > pt_len - 1)
-		n = pt_len - 1;
-	memcpy(pt_block, title, n);
-	memset(pt_block + n, '\0', pt_len - n);
-}
-
 void
 pt_set(const char *fmt, ...)
 {
-	char title[PT_MAX];
-	size_t pre = sizeof(PT_PREFIX) - 1;
+	char text[PT_MAX];
 	va_list ap;
 
-	if (pt_block == NULL || pt_len < 2)
-		return;
-	memcpy(title, PT_PREFIX, pre);
 	va_start(ap, fmt);
-	vsnprintf(title + pre, sizeof(title) - pre, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	pt_write(title, strlen(title));
+	pt_title(text, (char *)NULL);
 }
 
 void
@@ -143,7 +129,11 @@ pt_title(const char *s, ...)
 		while (*s != '\0' && n < sizeof(title) - 1)
 			title[n++] = *s++;
 	va_end(ap);
-	pt_write(title, n);
+	/* SECURITY: never past the block; its last byte stays NUL. */
+	if (n > pt_len - 1)
+		n = pt_len - 1;
+	memcpy(pt_block, title, n);
+	memset(pt_block + n, '\0', pt_len - n);
 }
 
 void
