@@ -162,7 +162,7 @@ title_of_strings(void **state)
 	assert_string_equal(block, "caseserv: session (idle)");
 	for (size_t i = strlen(block); i < 64; i++)
 		assert_int_equal(block[i], '\0');	/* the longer one gone */
-	pt_title((char *)NULL);
+	pt_title("", (char *)NULL);
 	assert_string_equal(block, "caseserv: ");
 	/* Longer than the block: cut, NUL last, nothing past it. */
 	memset(huge, 'h', sizeof(huge) - 1);
@@ -194,9 +194,10 @@ title_cut_at_max(void **state)
 	huge[sizeof(huge) - 1] = '\0';
 	pt_set("%s", huge);
 	memcpy(want, big, sizeof(big));
+	assert_int_equal(strlen(want), PT_MAX - 1);
+	memset(big, 'q', sizeof(big) - 1);	/* what pt_title must write over */
 	pt_title(huge, (char *)NULL);
 	assert_memory_equal(big, want, sizeof(big));
-	assert_int_equal(strlen(big), PT_MAX - 1);
 	release(argv, 1);
 }
 
