@@ -27,7 +27,8 @@
  * zero words as "::", the last 32 bits dotted after a 96-bit zero or
  * ::ffff: prefix).  A session writes its title with this under its filter,
  * and stdio's code is a dozen pages each session would otherwise fault in
- * and tear down again (bench/README.md, "Where a set-up goes").
+ * and tear down again (bench/README.md, "What SPEC sections 5 and 7 ask
+ * of a session").
  */
 static char *
 lsn_put_dec(char *p, unsigned int v)
