@@ -26,8 +26,8 @@
  * hex words without leading zeros, the first longest run of two or more
  * zero words as "::", the last 32 bits dotted after a 96-bit zero or
  * ::ffff: prefix).  A session writes its title with this under its filter,
- * and stdio's code is a dozen pages each session would otherwise fault in
- * and tear down again (bench/README.md, "What SPEC sections 5 and 7 ask
+ * and the title's stdio code was eight pages each session faulted in
+ * and tore down again (bench/README.md, "What SPEC sections 5 and 7 ask
  * of a session").
  */
 static char *
