@@ -208,6 +208,7 @@ spw_tell(int fd, pid_t pid, int err, int pidfd, int chan)
  * in place of the session's, "stranger" the acceptor's (no child
  * of its own); "extra" makes a second session nobody asked for;
  * "garbage" sends a record that does not decode for its fourth.
+ * "strangers" names the acceptor for every session, for good.
  */
 static const char *spw_attack;
 static pid_t spw_self;		/* getpid() is not in the filter */
@@ -241,6 +242,9 @@ spw_one(int fd, pid_t acceptor)
 	    strcmp(spw_attack, "stranger") == 0) {
 		spw_attack = NULL;
 		pid = acceptor;	/* no child of its own */
+	} else if (pid > 0 && spw_attack != NULL &&
+	    strcmp(spw_attack, "strangers") == 0) {
+		pid = acceptor;	/* every time */
 	} else if (pid > 0 && spw_attack != NULL &&
 	    strcmp(spw_attack, "garbage") == 0 && ++made == 4) {
 		spw_attack = NULL;

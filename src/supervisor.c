@@ -95,6 +95,8 @@ static struct {
 		pid_t	 pid;		/* 0 once reaped */
 		unsigned asked;		/* sessions asked for, not yet come */
 		int64_t	 direct_until;	/* it failed: fork on demand until */
+		int64_t	 stranger_logged; /* last `not a session of ours` */
+		unsigned strangers;	/* such pids not logged since */
 		int	 stopped;	/* we killed it: its end said already */
 	}			 spw;
 	struct {
@@ -587,13 +589,15 @@ sup_can_accept(int64_t now)
 	return sst_pool_size() > 0 || sup_direct(now);
 }
 
-/* The pool kept full: as many sessions asked for as are missing. */
+/* The pool kept full: as many sessions asked for as are missing; not
+ * while forking on demand because the spawner failed a moment ago. */
 static void
-sup_refill(void)
+sup_refill(int64_t now)
 {
 	size_t have = sst_pool_size() + sup.spw.asked;
 
-	if (sup.spw.fd == -1 || sup.stopping || have >= SUP_POOL)
+	if (sup.spw.fd == -1 || sup.stopping || now < sup.spw.direct_until ||
+	    have >= SUP_POOL)
 		return;
 	if (spw_request(sup.spw.fd, (unsigned)(SUP_POOL - have)) == 0)
 		sup.spw.asked += (unsigned)(SUP_POOL - have);
@@ -615,6 +619,48 @@ sup_spawner_stop(const char *why)
 	sup.spw.stopped = 1;
 	(void)chd_signal(sup.spw.pidfd, SIGKILL);
 	sup_spawner_lost();
+}
+
+/*
+ * A pid the spawner named that is not a child of ours: let go.  SECURITY:
+ * one line a second at most, however often a compromised spawner names
+ * one (the rest are counted into the next line, or one of their own when
+ * the second is over: sup_strangers_said), and the pool waits as after a
+ * failed fork, forking on demand for SUP_DIRECT_MS with no spawner asked,
+ * so that a spawner which does nothing else costs a few clones a second,
+ * not a busy loop.  An honest spawner gets here for a session that died
+ * before its record was read.
+ */
+static void
+sup_stranger(pid_t pid, int64_t now)
+{
+	sup.spw.direct_until = now + SUP_DIRECT_MS;
+	if (sup.spw.stranger_logged != 0 &&
+	    now - sup.spw.stranger_logged < SUP_DIRECT_MS) {
+		sup.spw.strangers++;
+		return;
+	}
+	if (sup.spw.strangers > 0)
+		log_warnx("spawner: pid %ld is not a session of ours (%u more "
+		    "since the last report)", (long)pid, sup.spw.strangers);
+	else
+		log_warnx("spawner: pid %ld is not a session of ours",
+		    (long)pid);
+	sup.spw.stranger_logged = now;
+	sup.spw.strangers = 0;
+}
+
+/* The pids not logged, once their second is over and none came since. */
+static void
+sup_strangers_said(int64_t now)
+{
+	if (sup.spw.strangers == 0 ||
+	    now - sup.spw.stranger_logged < SUP_DIRECT_MS)
+		return;
+	log_warnx("spawner: %u more pids that are not sessions of ours",
+	    sup.spw.strangers);
+	sup.spw.stranger_logged = now;
+	sup.spw.strangers = 0;
 }
 
 /* What the spawner made since the last turn. */
@@ -658,8 +704,7 @@ sup_spawner(int64_t now)
 		 * that is no pidfd would make it unkillable (the overdue kill,
 		 * shutdown).  A session already dead is let go the same way. */
 		if (!chd_is_child(b.pid) || !chd_pidfd_is_child(b.pidfd)) {
-			log_warnx("spawner: pid %ld is not a session of ours",
-			    (long)b.pid);
+			sup_stranger(b.pid, now);
 			close(b.chan);
 			close(b.pidfd);
 			continue;
@@ -1111,6 +1156,8 @@ sup_timeout(int64_t now)
 		t = sup.accept_pause - now;
 	else if (t < 0)
 		t = 1000;	/* forget idle hosts of the rate limits */
+	if (sup.spw.direct_until > now && sup.spw.direct_until - now < t)
+		t = sup.spw.direct_until - now;	/* the pool refilled then */
 	if (due >= 0 && due < t)
 		t = due;	/* the stats line */
 	if (beat < t)
@@ -1152,6 +1199,7 @@ sup_turn(struct pollfd *pfd, size_t nlsn, size_t npfd)
 		sup_messages(now);
 	sup_collect();
 	sup_log_refused(NULL, NULL, NULL, now);
+	sup_strangers_said(now);
 	sup_scheduled(now);
 	if (sup.stopping) {
 		if (now >= sup.deadline) {
@@ -1169,7 +1217,7 @@ sup_turn(struct pollfd *pfd, size_t nlsn, size_t npfd)
 		for (size_t i = SUP_FIXED; i < lend; i++)
 			if (pfd[i].revents & POLLIN)
 				sup_accept(&sup.lsn.v[i - SUP_FIXED], now);
-	sup_refill();
+	sup_refill(now);
 }
 
 /*

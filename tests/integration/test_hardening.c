@@ -1508,6 +1508,49 @@ test_spawner_lies(void **state)
 	assert_true(cst_alive(d));
 }
 
+/*
+ * A spawner that names a stranger for every session it makes, for good:
+ * one warning a second at most, the rest counted into the next; the
+ * acceptor asks it again only after a second of forking on demand, so
+ * the two do not spin; clients are served meanwhile.
+ */
+static void
+test_spawner_lies_on(void **state)
+{
+	struct cst_daemon *d = *state;
+	const long hz = sysconf(_SC_CLK_TCK);
+	long long t0, used;
+	pid_t acc, spw;
+	int fd, lines;
+
+	spawner_attack(d, "strangers");
+	acc = cst_must_acceptor(d);
+	spw = must_child_titled(acc, "caseserv: spawner");
+	assert_int_equal(cst_log_wait(d, "is not a session of ours",
+	    CST_WAIT_MS), 0);
+	t0 = cst_cpu_ticks(acc) + cst_cpu_ticks(spw);
+	cst_sleep_ms(2500);
+	used = cst_cpu_ticks(acc) + cst_cpu_ticks(spw) - t0;
+	lines = cst_log_count(d, "not a session of ours") +
+	    cst_log_count(d, "not sessions of ours");
+	print_message("acceptor and spawner used %lld of %ld ticks; %d "
+	    "lines\n", used, 25 * hz / 10, lines);
+	/* A line at the start, then one a second at most, counting. */
+	assert_in_range(lines, 2, 5);
+	assert_true(cst_log_count(d, "more since the last report)") +
+	    cst_log_count(d, "more pids that are not sessions of ours") >= 1);
+	assert_true(used * 5 < 25 * hz / 10);	/* < 20 % of a core */
+	for (int i = 0; i < 3; i++) {
+		fd = cst_must_connect(i % 2 ? "::1" : "127.0.0.1", d->port);
+		cst_roundtrip(fd, "on demand");
+		close(fd);
+	}
+	assert_int_equal(cst_log_wait_n(d, "close peer=", 3, CST_WAIT_MS), 0);
+	assert_int_equal(must_child_titled(acc, "caseserv: spawner"), spw);
+	assert_int_equal(cst_log_count(d, "stopped"), 0);
+	assert_true(cst_alive(d));
+}
+
 /* No child of the acceptor's left, zombies included, within CST_WAIT_MS. */
 static void
 must_have_no_children(pid_t acc)
@@ -1878,6 +1921,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_session_overdue, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_spawner_lies, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_spawner_lies_on, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_spawner_unasked, cst_setup,
 		    cst_teardown),

@@ -428,23 +428,6 @@ test_reload_limits(void **state)
 	close(third);
 }
 
-/* CPU time (user + system) pid has used, in clock ticks. */
-static long long
-cpu_ticks(pid_t pid)
-{
-	char path[64], *text, *p;
-	unsigned long long ut = 0, st = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	assert_non_null(text = cst_read_file(path));
-	/* Fields 14 and 15, counted after the ")" that ends the name. */
-	assert_non_null(p = strrchr(text, ')'));
-	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
-	    "%*u %*u %llu %llu", &ut, &st), 2);
-	free(text);
-	return (long long)(ut + st);
-}
-
 /* The lowest descriptor number pid does not have open. */
 static int
 lowest_free_fd(pid_t pid)
@@ -531,9 +514,9 @@ test_accept_emfile(void **state)
 	    CST_WAIT_MS), 0);
 	/* Two seconds with the backlog full and readable. */
 	before = cst_log_count(d, "accept: ");
-	t0 = cpu_ticks(acceptor);
+	t0 = cst_cpu_ticks(acceptor);
 	cst_sleep_ms(2000);
-	used = cpu_ticks(acceptor) - t0;
+	used = cst_cpu_ticks(acceptor) - t0;
 	lines = cst_log_count(d, "accept: ") - before;
 	print_message("acceptor used %lld of %ld ticks; %d accept: lines\n",
 	    used, 2 * hz, lines);

@@ -1074,6 +1074,22 @@ cst_proc_state(pid_t pid)
 	return state;
 }
 
+long long
+cst_cpu_ticks(pid_t pid)
+{
+	char path[64], *text, *p;
+	unsigned long long ut = 0, st = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	assert_non_null(text = cst_read_file(path));
+	/* Fields 14 and 15, counted after the ")" that ends the name. */
+	assert_non_null(p = strrchr(text, ')'));
+	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+	    "%*u %*u %llu %llu", &ut, &st), 2);
+	free(text);
+	return (long long)(ut + st);
+}
+
 pid_t
 cst_proc_ppid(pid_t pid)
 {

@@ -181,13 +181,15 @@ int cst_settled_fds(pid_t pid);
 pid_t cst_must_acceptor(struct cst_daemon *d);
 /* State letter of pid ('R', 'S', 'Z', ...), or 0 when it is gone. */
 char cst_proc_state(pid_t pid);
+/* CPU time (user + system) pid has used, in clock ticks. */
+long long cst_cpu_ticks(pid_t pid);
 /* Parent of pid, or -1 when it is gone. */
 pid_t cst_proc_ppid(pid_t pid);
 /* Field of /proc/PID/status ("CapEff") into buf, trimmed; 0 or -1. */
 int cst_proc_status(pid_t pid, const char *field, char *buf, size_t len);
-/* Milliseconds of CLOCK_MONOTONIC. */
 /* 127.0.0.1 or ::1 (family) and port into *ss; its length. */
 socklen_t cst_loopback_addr(int family, int port, struct sockaddr_storage *ss);
+/* Milliseconds of CLOCK_MONOTONIC. */
 int64_t cst_now_ms(void);
 void cst_sleep_ms(int ms);
 /* Read a small file (caller frees), or NULL. */
