@@ -208,7 +208,9 @@ spw_tell(int fd, pid_t pid, int err, int pidfd, int chan)
  * in place of the session's, "stranger" the acceptor's (no child
  * of its own); "extra" makes a second session nobody asked for;
  * "garbage" sends a record that does not decode for its fourth.
- * "strangers" names the acceptor for every session, for good.
+ * "strangers" names the acceptor for every session, for good; "dups"
+ * names its first session for every later one; "silent" reads every
+ * request and answers none.
  */
 static const char *spw_attack;
 static pid_t spw_self;		/* getpid() is not in the filter */
@@ -245,6 +247,14 @@ spw_one(int fd, pid_t acceptor)
 	} else if (pid > 0 && spw_attack != NULL &&
 	    strcmp(spw_attack, "strangers") == 0) {
 		pid = acceptor;	/* every time */
+	} else if (pid > 0 && spw_attack != NULL &&
+	    strcmp(spw_attack, "dups") == 0) {
+		static pid_t first;
+
+		if (first == 0)
+			first = pid;
+		else
+			pid = first;	/* the acceptor's child, booked */
 	} else if (pid > 0 && spw_attack != NULL &&
 	    strcmp(spw_attack, "garbage") == 0 && ++made == 4) {
 		spw_attack = NULL;
@@ -328,6 +338,10 @@ spw_main(int fd, pid_t acceptor)
 			continue;
 		if (n <= 0)
 			_exit(0);
+#ifdef CASESERV_TEST_HOOKS
+		if (spw_attack != NULL && strcmp(spw_attack, "silent") == 0)
+			continue;
+#endif
 		for (ssize_t i = 0; i < n; i++)
 			spw_one(fd, acceptor);
 	}

@@ -71,6 +71,13 @@
 /* ms of forking on demand after the spawner could not make a session. */
 #define SUP_DIRECT_MS	1000
 
+/* A line said at most once a period; the times in between are counted
+ * and the count goes into the next line (sup_quiet_due). */
+struct sup_quiet {
+	int64_t	 said;		/* when it was last said; 0: never */
+	unsigned n;		/* times not said since */
+};
+
 static struct {
 	struct cfg		 cfg;		/* the acceptor's settings */
 	struct lsn_set		 lsn;
@@ -82,8 +89,7 @@ static struct {
 	int			 stopping;
 	int64_t			 deadline;	/* shutdown_timeout */
 	int64_t			 accept_pause;	/* EMFILE back-off */
-	int64_t			 accept_logged;	/* last `accept:` line */
-	unsigned		 accept_quiet;	/* failures not logged since */
+	struct sup_quiet	 accept_q;	/* `accept:` lines */
 	int64_t			 expired;	/* last adm_expire() */
 	int64_t			 overdue_next;	/* the next look for overdue */
 	int			 rebuild;	/* listeners changed: new poll set */
@@ -95,8 +101,10 @@ static struct {
 		pid_t	 pid;		/* 0 once reaped */
 		unsigned asked;		/* sessions asked for, not yet come */
 		int64_t	 direct_until;	/* it failed: fork on demand until */
-		int64_t	 stranger_logged; /* last `not a session of ours` */
-		unsigned strangers;	/* such pids not logged since */
+		int64_t	 waiting_since;	/* asked, and no answer since */
+		int	 silent;	/* its silence said, no answer since */
+		struct sup_quiet stranger_q; /* `not a session of ours` */
+		struct sup_quiet failed_q; /* `cannot fork a session` */
 		int	 stopped;	/* we killed it: its end said already */
 	}			 spw;
 	struct {
@@ -327,6 +335,32 @@ sup_log_end(const struct sst_session *s, int status, const struct rpt_record *re
 
 /* Every session reaped since the last turn: its record, its line. */
 /* The spawner's socket is closed: sessions are forked on demand. */
+/* May the line be said now?  If not, this time is counted. */
+static int
+sup_quiet_due(struct sup_quiet *q, int64_t now, int64_t period)
+{
+	if (q->said != 0 && now - q->said < period) {
+		q->n++;
+		return 0;
+	}
+	return 1;
+}
+
+static void
+sup_quiet_said(struct sup_quiet *q, int64_t now)
+{
+	q->said = now;
+	q->n = 0;
+}
+
+/* Counted times whose period is over with none since (or we stop):
+ * a line for them alone is due. */
+static int
+sup_quiet_owed(const struct sup_quiet *q, int64_t now, int64_t period)
+{
+	return q->n > 0 && (sup.stopping || now - q->said >= period);
+}
+
 /*
  * SECURITY: however it went (a record that does not decode, its filter's
  * SIGSYS, a crash), the idle sessions it made are killed with it: it
@@ -599,8 +633,11 @@ sup_refill(int64_t now)
 	if (sup.spw.fd == -1 || sup.stopping || now < sup.spw.direct_until ||
 	    have >= SUP_POOL)
 		return;
-	if (spw_request(sup.spw.fd, (unsigned)(SUP_POOL - have)) == 0)
+	if (spw_request(sup.spw.fd, (unsigned)(SUP_POOL - have)) == 0) {
+		if (sup.spw.asked == 0)
+			sup.spw.waiting_since = now;
 		sup.spw.asked += (unsigned)(SUP_POOL - have);
+	}
 	else if (errno != EAGAIN && errno != EINTR)
 		sup_spawner_lost();
 }
@@ -625,7 +662,7 @@ sup_spawner_stop(const char *why)
  * A pid the spawner named that is not a child of ours: let go.  SECURITY:
  * one line a second at most, however often a compromised spawner names
  * one (the rest are counted into the next line, or one of their own when
- * the second is over: sup_strangers_said), and the pool waits as after a
+ * the second is over: sup_spawner_owed), and the pool waits as after a
  * failed fork, forking on demand for SUP_DIRECT_MS with no spawner asked,
  * so that a spawner which does nothing else costs a few clones a second,
  * not a busy loop.  An honest spawner gets here for a session that died
@@ -635,32 +672,98 @@ static void
 sup_stranger(pid_t pid, int64_t now)
 {
 	sup.spw.direct_until = now + SUP_DIRECT_MS;
-	if (sup.spw.stranger_logged != 0 &&
-	    now - sup.spw.stranger_logged < SUP_DIRECT_MS) {
-		sup.spw.strangers++;
+	if (!sup_quiet_due(&sup.spw.stranger_q, now, SUP_DIRECT_MS))
 		return;
-	}
-	if (sup.spw.strangers > 0)
+	if (sup.spw.stranger_q.n > 0)
 		log_warnx("spawner: pid %ld is not a session of ours (%u more "
-		    "since the last report)", (long)pid, sup.spw.strangers);
+		    "since the last report)", (long)pid, sup.spw.stranger_q.n);
 	else
 		log_warnx("spawner: pid %ld is not a session of ours",
 		    (long)pid);
-	sup.spw.stranger_logged = now;
-	sup.spw.strangers = 0;
+	sup_quiet_said(&sup.spw.stranger_q, now);
 }
 
-/* The pids not logged, once their second is over and none came since. */
+/* The spawner could not make a session (out of processes or memory), or
+ * we could not book it: as a fork of our own that failed, sessions are
+ * forked on demand for a second; one line a second at most, as above. */
 static void
-sup_strangers_said(int64_t now)
+sup_spawner_failed(int err, int64_t now)
 {
-	if (sup.spw.strangers == 0 ||
-	    now - sup.spw.stranger_logged < SUP_DIRECT_MS)
+	sup.spw.direct_until = now + SUP_DIRECT_MS;
+	if (!sup_quiet_due(&sup.spw.failed_q, now, SUP_DIRECT_MS))
 		return;
-	log_warnx("spawner: %u more pids that are not sessions of ours",
-	    sup.spw.strangers);
-	sup.spw.stranger_logged = now;
-	sup.spw.strangers = 0;
+	if (sup.spw.failed_q.n > 0)
+		log_warnx("spawner: cannot fork a session: %s (%u more since "
+		    "the last report)", strerror(err), sup.spw.failed_q.n);
+	else
+		log_warnx("spawner: cannot fork a session: %s", strerror(err));
+	sup_quiet_said(&sup.spw.failed_q, now);
+}
+
+/* The lines counted and not said, once their second is over with none
+ * since, or as we stop. */
+static void
+sup_spawner_owed(int64_t now)
+{
+	if (sup_quiet_owed(&sup.spw.stranger_q, now, SUP_DIRECT_MS)) {
+		log_warnx("spawner: %u more pids that are not sessions of ours",
+		    sup.spw.stranger_q.n);
+		sup_quiet_said(&sup.spw.stranger_q, now);
+	}
+	if (sup_quiet_owed(&sup.spw.failed_q, now, SUP_DIRECT_MS)) {
+		log_warnx("spawner: cannot fork %u more sessions",
+		    sup.spw.failed_q.n);
+		sup_quiet_said(&sup.spw.failed_q, now);
+	}
+}
+
+/* When a spawner owing sessions has been silent too long: SUP_DIRECT_MS
+ * after its last word, and not before the on-demand second is over. */
+static int64_t
+sup_silence_due(void)
+{
+	int64_t due = sup.spw.waiting_since + SUP_DIRECT_MS;
+
+	return due > sup.spw.direct_until ? due : sup.spw.direct_until;
+}
+
+/*
+ * SECURITY: a spawner that takes requests and answers none (or stops half
+ * way) must not leave the listeners unpolled with the pool empty: past
+ * SUP_DIRECT_MS without a word while sessions are owed, they are forked
+ * on demand, a second at a time for as long as it stays silent, with one
+ * line for the whole spell.  An honest spawner is never that slow but on
+ * a machine out of breath, and then forking on demand is the way out.
+ */
+static void
+sup_spawner_silence(int64_t now)
+{
+	if (sup.spw.fd == -1 || sup.spw.asked == 0 || now < sup_silence_due())
+		return;
+	if (!sup.spw.silent)
+		log_warnx("spawner: no session made for %d ms; forking on "
+		    "demand", SUP_DIRECT_MS);
+	sup.spw.silent = 1;
+	sup.spw.direct_until = now + SUP_DIRECT_MS;
+}
+
+/*
+ * A new session into the pool.  SECURITY: a pid the book has, once the
+ * exits already reaped are read, is one no honest spawner can name: a
+ * booked pid leaves the book when its exit is read, and the kernel gives
+ * it to no other process before we reap it.  (A pid reaped by the SIGCHLD
+ * handler but not read yet may have gone to this new session already:
+ * hence the read first.)  EEXIST is that lie.
+ */
+static int
+sup_pool_add(const struct spw_born *b)
+{
+	if (sst_pool_add(b->pid, b->pidfd, b->chan) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	sup_collect();
+	return sst_pool_add(b->pid, b->pidfd, b->chan);
 }
 
 /* What the spawner made since the last turn. */
@@ -668,7 +771,7 @@ static void
 sup_spawner(int64_t now)
 {
 	struct spw_born b;
-	int r;
+	int r, err;
 
 	while (sup.spw.fd != -1 && (r = spw_receive(sup.spw.fd, &b)) != 0) {
 		if (r == -1) {
@@ -689,12 +792,10 @@ sup_spawner(int64_t now)
 			return;
 		}
 		sup.spw.asked--;
+		sup.spw.waiting_since = now;	/* it answers */
+		sup.spw.silent = 0;
 		if (b.pid == 0) {
-			/* Out of processes or memory: as a fork that failed. */
-			if (now >= sup.spw.direct_until)
-				log_warnx("spawner: cannot fork a session: %s",
-				    strerror(b.err));
-			sup.spw.direct_until = now + SUP_DIRECT_MS;
+			sup_spawner_failed(b.err, now);
 			continue;
 		}
 		/* SECURITY: a new session is a child of ours the book does
@@ -709,11 +810,19 @@ sup_spawner(int64_t now)
 			close(b.pidfd);
 			continue;
 		}
-		if (sup.stopping || sst_pool_add(b.pid, b.pidfd, b.chan) == -1) {
-			/* Let go: it sees its channel close and exits. */
-			close(b.chan);
-			close(b.pidfd);
+		if (!sup.stopping && sup_pool_add(&b) == 0)
+			continue;
+		/* Let go: it sees its channel close and exits. */
+		err = sup.stopping ? 0 : errno;
+		close(b.chan);
+		close(b.pidfd);
+		if (sup.stopping)
+			continue;
+		if (err == EEXIST) {
+			sup_spawner_stop("it named a session we have");
+			return;
 		}
+		sup_spawner_failed(err, now);	/* no memory to book it */
 	}
 }
 
@@ -811,17 +920,14 @@ static void
 sup_accept_failed(int64_t now)
 {
 	sup.accept_pause = now + SUP_EMFILE_PAUSE;
-	if (sup.accept_logged != 0 && now - sup.accept_logged < SUP_EMFILE_LOG) {
-		sup.accept_quiet++;
+	if (!sup_quiet_due(&sup.accept_q, now, SUP_EMFILE_LOG))
 		return;
-	}
-	if (sup.accept_quiet > 0)
+	if (sup.accept_q.n > 0)
 		log_warn("accept (%u more since the last report)",
-		    sup.accept_quiet);
+		    sup.accept_q.n);
 	else
 		log_warn("accept");
-	sup.accept_logged = now;
-	sup.accept_quiet = 0;
+	sup_quiet_said(&sup.accept_q, now);
 }
 
 static void
@@ -1158,6 +1264,8 @@ sup_timeout(int64_t now)
 		t = 1000;	/* forget idle hosts of the rate limits */
 	if (sup.spw.direct_until > now && sup.spw.direct_until - now < t)
 		t = sup.spw.direct_until - now;	/* the pool refilled then */
+	if (sup.spw.fd != -1 && sup.spw.asked > 0 && sup_silence_due() - now < t)
+		t = sup_silence_due() - now;	/* a silent spawner */
 	if (due >= 0 && due < t)
 		t = due;	/* the stats line */
 	if (beat < t)
@@ -1199,7 +1307,8 @@ sup_turn(struct pollfd *pfd, size_t nlsn, size_t npfd)
 		sup_messages(now);
 	sup_collect();
 	sup_log_refused(NULL, NULL, NULL, now);
-	sup_strangers_said(now);
+	sup_spawner_owed(now);
+	sup_spawner_silence(now);
 	sup_scheduled(now);
 	if (sup.stopping) {
 		if (now >= sup.deadline) {

@@ -1609,6 +1609,59 @@ test_spawner_names_itself(void **state)
 	assert_true(cst_alive(d));
 }
 
+/* Nor is one that names a session already booked (its own pidfd is a
+ * real one: no honest spawner can name a pid twice before it is reaped,
+ * and the book lets a pid go only once reaped). */
+static void
+test_spawner_dups(void **state)
+{
+	struct cst_daemon *d = *state;
+
+	must_stop_spawner(d, "dups", "spawner: it named a session we have: "
+	    "stopped");
+	assert_int_equal(cst_log_count(d, "is not a session of ours"), 0);
+	assert_true(cst_alive(d));
+}
+
+/*
+ * A spawner that takes requests and answers none leaves no listener
+ * unpolled: a second after its last word, sessions are forked on demand,
+ * with one line for the whole spell and no busy loop.
+ */
+static void
+test_spawner_silent(void **state)
+{
+	struct cst_daemon *d = *state;
+	const long hz = sysconf(_SC_CLK_TCK);
+	long long t0, used;
+	pid_t acc, spw;
+	int fd;
+
+	spawner_attack(d, "silent");
+	acc = cst_must_acceptor(d);
+	spw = must_child_titled(acc, "caseserv: spawner");
+	fd = cst_must_connect("127.0.0.1", d->port);
+	cst_roundtrip(fd, "nobody pooled");
+	close(fd);
+	assert_int_equal(cst_log_wait(d, "spawner: no session made for 1000 "
+	    "ms; forking on demand", CST_WAIT_MS), 0);
+	t0 = cst_cpu_ticks(acc) + cst_cpu_ticks(spw);
+	cst_sleep_ms(2500);
+	used = cst_cpu_ticks(acc) + cst_cpu_ticks(spw) - t0;
+	print_message("acceptor and spawner used %lld of %ld ticks\n", used,
+	    25 * hz / 10);
+	assert_true(used * 5 < 25 * hz / 10);	/* < 20 % of a core */
+	for (int i = 0; i < 3; i++) {
+		fd = cst_must_connect(i % 2 ? "::1" : "127.0.0.1", d->port);
+		cst_roundtrip(fd, "on demand");
+		close(fd);
+	}
+	assert_int_equal(cst_log_wait_n(d, "close peer=", 4, CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_count(d, "spawner: no session made"), 1);
+	assert_int_equal(must_child_titled(acc, "caseserv: spawner"), spw);
+	assert_true(cst_alive(d));
+}
+
 /* Nor is one that sends a session nobody asked for; clients are served
  * as before, on demand. */
 static void
@@ -1925,6 +1978,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spawner_lies_on, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_spawner_unasked, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_spawner_dups, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_spawner_silent, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_spawner_names_itself, cst_setup,
 		    cst_teardown),
