@@ -346,11 +346,20 @@ sup_quiet_due(struct sup_quiet *q, int64_t now, int64_t period)
 	return 1;
 }
 
-static void
+/* What the line says of the times not said: "" or " (N more since the
+ * last report)".  Then they are said. */
+static const char *
 sup_quiet_said(struct sup_quiet *q, int64_t now)
 {
+	static char more[48];
+
+	more[0] = '\0';
+	if (q->n > 0)
+		snprintf(more, sizeof(more), " (%u more since the last report)",
+		    q->n);
 	q->said = now;
 	q->n = 0;
+	return more;
 }
 
 /* Counted times whose period is over with none since (or we stop):
@@ -672,15 +681,9 @@ static void
 sup_stranger(pid_t pid, int64_t now)
 {
 	sup.spw.direct_until = now + SUP_DIRECT_MS;
-	if (!sup_quiet_due(&sup.spw.stranger_q, now, SUP_DIRECT_MS))
-		return;
-	if (sup.spw.stranger_q.n > 0)
-		log_warnx("spawner: pid %ld is not a session of ours (%u more "
-		    "since the last report)", (long)pid, sup.spw.stranger_q.n);
-	else
-		log_warnx("spawner: pid %ld is not a session of ours",
-		    (long)pid);
-	sup_quiet_said(&sup.spw.stranger_q, now);
+	if (sup_quiet_due(&sup.spw.stranger_q, now, SUP_DIRECT_MS))
+		log_warnx("spawner: pid %ld is not a session of ours%s",
+		    (long)pid, sup_quiet_said(&sup.spw.stranger_q, now));
 }
 
 /* The spawner could not make a session (out of processes or memory), or
@@ -690,14 +693,9 @@ static void
 sup_spawner_failed(int err, int64_t now)
 {
 	sup.spw.direct_until = now + SUP_DIRECT_MS;
-	if (!sup_quiet_due(&sup.spw.failed_q, now, SUP_DIRECT_MS))
-		return;
-	if (sup.spw.failed_q.n > 0)
-		log_warnx("spawner: cannot fork a session: %s (%u more since "
-		    "the last report)", strerror(err), sup.spw.failed_q.n);
-	else
-		log_warnx("spawner: cannot fork a session: %s", strerror(err));
-	sup_quiet_said(&sup.spw.failed_q, now);
+	if (sup_quiet_due(&sup.spw.failed_q, now, SUP_DIRECT_MS))
+		log_warnx("spawner: cannot fork a session: %s%s", strerror(err),
+		    sup_quiet_said(&sup.spw.failed_q, now));
 }
 
 /* The lines counted and not said, once their second is over with none
@@ -705,15 +703,18 @@ sup_spawner_failed(int err, int64_t now)
 static void
 sup_spawner_owed(int64_t now)
 {
+	unsigned n;
+
 	if (sup_quiet_owed(&sup.spw.stranger_q, now, SUP_DIRECT_MS)) {
+		n = sup.spw.stranger_q.n;
+		(void)sup_quiet_said(&sup.spw.stranger_q, now);
 		log_warnx("spawner: %u more pids that are not sessions of ours",
-		    sup.spw.stranger_q.n);
-		sup_quiet_said(&sup.spw.stranger_q, now);
+		    n);
 	}
 	if (sup_quiet_owed(&sup.spw.failed_q, now, SUP_DIRECT_MS)) {
-		log_warnx("spawner: cannot fork %u more sessions",
-		    sup.spw.failed_q.n);
-		sup_quiet_said(&sup.spw.failed_q, now);
+		n = sup.spw.failed_q.n;
+		(void)sup_quiet_said(&sup.spw.failed_q, now);
+		log_warnx("spawner: cannot fork %u more sessions", n);
 	}
 }
 
@@ -919,15 +920,16 @@ sup_verdicts(const struct pollfd *pfd, size_t n, int64_t now)
 static void
 sup_accept_failed(int64_t now)
 {
+	const char *more;
+	int err;
+
 	sup.accept_pause = now + SUP_EMFILE_PAUSE;
-	if (!sup_quiet_due(&sup.accept_q, now, SUP_EMFILE_LOG))
-		return;
-	if (sup.accept_q.n > 0)
-		log_warn("accept (%u more since the last report)",
-		    sup.accept_q.n);
-	else
-		log_warn("accept");
-	sup_quiet_said(&sup.accept_q, now);
+	if (sup_quiet_due(&sup.accept_q, now, SUP_EMFILE_LOG)) {
+		err = errno;	/* the line's */
+		more = sup_quiet_said(&sup.accept_q, now);
+		errno = err;
+		log_warn("accept%s", more);
+	}
 }
 
 static void
