@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -210,7 +211,7 @@ spw_tell(int fd, pid_t pid, int err, int pidfd, int chan)
  * "garbage" sends a record that does not decode for its fourth.
  * "strangers" names the acceptor for every session, for good; "dups"
  * names its first session for every later one; "silent" reads every
- * request and answers none.
+ * request and answers none; "drip" makes each session 900 ms late.
  */
 static const char *spw_attack;
 static pid_t spw_self;		/* getpid() is not in the filter */
@@ -342,8 +343,14 @@ spw_main(int fd, pid_t acceptor)
 		if (spw_attack != NULL && strcmp(spw_attack, "silent") == 0)
 			continue;
 #endif
-		for (ssize_t i = 0; i < n; i++)
+		for (ssize_t i = 0; i < n; i++) {
+#ifdef CASESERV_TEST_HOOKS
+			if (spw_attack != NULL &&
+			    strcmp(spw_attack, "drip") == 0)
+				(void)poll(NULL, 0, 900);
+#endif
 			spw_one(fd, acceptor);
+		}
 	}
 }
 

@@ -101,8 +101,12 @@ static struct {
 		pid_t	 pid;		/* 0 once reaped */
 		unsigned asked;		/* sessions asked for, not yet come */
 		int64_t	 direct_until;	/* it failed: fork on demand until */
-		int64_t	 waiting_since;	/* asked, and no answer since */
-		int	 silent;	/* its silence said, no answer since */
+		struct {		/* requests not all answered, oldest first */
+			int64_t	 at;
+			unsigned n;	/* sessions of it still owed */
+		}	 owed[SUP_POOL];
+		size_t	 owed_first, owed_len;
+		int	 silent;	/* its slowness said, not caught up since */
 		struct sup_quiet stranger_q; /* `not a session of ours` */
 		struct sup_quiet failed_q; /* `cannot fork a session` */
 		int	 stopped;	/* we killed it: its end said already */
@@ -387,6 +391,7 @@ sup_spawner_lost(void)
 	close(sup.spw.fd);
 	sup.spw.fd = -1;
 	sup.spw.asked = 0;
+	sup.spw.owed_len = 0;
 	sup.rebuild = 1;
 	if (!sup.stopping && idle > 0)
 		log_warnx("spawner: gone; sessions are forked on demand, "
@@ -632,6 +637,30 @@ sup_can_accept(int64_t now)
 	return sst_pool_size() > 0 || sup_direct(now);
 }
 
+/* A request for n sessions, sent now.  Every request asks for one at
+ * least and no more than SUP_POOL are owed, so SUP_POOL entries do. */
+static void
+sup_owed_ask(unsigned n, int64_t now)
+{
+	size_t i = (sup.spw.owed_first + sup.spw.owed_len) % SUP_POOL;
+
+	sup.spw.owed[i].at = now;
+	sup.spw.owed[i].n = n;
+	sup.spw.owed_len++;
+	sup.spw.asked += n;
+}
+
+/* One session answered, made or not: it paid the oldest request. */
+static void
+sup_owed_paid(void)
+{
+	sup.spw.asked--;
+	if (--sup.spw.owed[sup.spw.owed_first].n == 0) {
+		sup.spw.owed_first = (sup.spw.owed_first + 1) % SUP_POOL;
+		sup.spw.owed_len--;
+	}
+}
+
 /* The pool kept full: as many sessions asked for as are missing; not
  * while forking on demand because the spawner failed a moment ago. */
 static void
@@ -642,11 +671,8 @@ sup_refill(int64_t now)
 	if (sup.spw.fd == -1 || sup.stopping || now < sup.spw.direct_until ||
 	    have >= SUP_POOL)
 		return;
-	if (spw_request(sup.spw.fd, (unsigned)(SUP_POOL - have)) == 0) {
-		if (sup.spw.asked == 0)
-			sup.spw.waiting_since = now;
-		sup.spw.asked += (unsigned)(SUP_POOL - have);
-	}
+	if (spw_request(sup.spw.fd, (unsigned)(SUP_POOL - have)) == 0)
+		sup_owed_ask((unsigned)(SUP_POOL - have), now);
 	else if (errno != EAGAIN && errno != EINTR)
 		sup_spawner_lost();
 }
@@ -718,32 +744,35 @@ sup_spawner_owed(int64_t now)
 	}
 }
 
-/* When a spawner owing sessions has been silent too long: SUP_DIRECT_MS
- * after its last word, and not before the on-demand second is over. */
+/* When a spawner owing sessions is too slow: SUP_DIRECT_MS after the
+ * oldest request it has not answered in full, and not before the
+ * on-demand second is over.  Only while it owes (owed_len > 0). */
 static int64_t
 sup_silence_due(void)
 {
-	int64_t due = sup.spw.waiting_since + SUP_DIRECT_MS;
+	int64_t due = sup.spw.owed[sup.spw.owed_first].at + SUP_DIRECT_MS;
 
 	return due > sup.spw.direct_until ? due : sup.spw.direct_until;
 }
 
 /*
- * SECURITY: a spawner that takes requests and answers none (or stops half
- * way) must not leave the listeners unpolled with the pool empty: past
- * SUP_DIRECT_MS without a word while sessions are owed, they are forked
- * on demand, a second at a time for as long as it stays silent, with one
- * line for the whole spell.  An honest spawner is never that slow but on
- * a machine out of breath, and then forking on demand is the way out.
+ * SECURITY: a spawner that takes requests and answers none, stops half
+ * way, or answers each just in time to look alive, must not leave the
+ * listeners unpolled with the pool empty: once a session asked for
+ * SUP_DIRECT_MS ago has not come, sessions are forked on demand, a second
+ * at a time until it has caught up, with one line for the whole spell.
+ * An honest spawner makes 16 in a few milliseconds; it is that slow only
+ * on a machine out of breath, and then forking on demand is the way out.
  */
 static void
 sup_spawner_silence(int64_t now)
 {
-	if (sup.spw.fd == -1 || sup.spw.asked == 0 || now < sup_silence_due())
+	if (sup.spw.fd == -1 || sup.spw.owed_len == 0 ||
+	    now < sup_silence_due())
 		return;
 	if (!sup.spw.silent)
-		log_warnx("spawner: no session made for %d ms; forking on "
-		    "demand", SUP_DIRECT_MS);
+		log_warnx("spawner: a session asked for %d ms ago is not made; "
+		    "forking on demand", SUP_DIRECT_MS);
 	sup.spw.silent = 1;
 	sup.spw.direct_until = now + SUP_DIRECT_MS;
 }
@@ -764,6 +793,12 @@ sup_pool_add(const struct spw_born *b)
 	if (errno != EEXIST)
 		return -1;
 	sup_collect();
+	if (sup.spw.fd == -1) {
+		/* Its own exit was among them: its pool is gone, and so is
+		 * this session, unbooked. */
+		errno = ESRCH;
+		return -1;
+	}
 	return sst_pool_add(b->pid, b->pidfd, b->chan);
 }
 
@@ -792,9 +827,9 @@ sup_spawner(int64_t now)
 			    "it named itself as a session");
 			return;
 		}
-		sup.spw.asked--;
-		sup.spw.waiting_since = now;	/* it answers */
-		sup.spw.silent = 0;
+		sup_owed_paid();
+		if (sup.spw.owed_len == 0 || now < sup_silence_due())
+			sup.spw.silent = 0;	/* caught up */
 		if (b.pid == 0) {
 			sup_spawner_failed(b.err, now);
 			continue;
@@ -817,7 +852,7 @@ sup_spawner(int64_t now)
 		err = sup.stopping ? 0 : errno;
 		close(b.chan);
 		close(b.pidfd);
-		if (sup.stopping)
+		if (sup.stopping || sup.spw.fd == -1)
 			continue;
 		if (err == EEXIST) {
 			sup_spawner_stop("it named a session we have");
@@ -1266,8 +1301,9 @@ sup_timeout(int64_t now)
 		t = 1000;	/* forget idle hosts of the rate limits */
 	if (sup.spw.direct_until > now && sup.spw.direct_until - now < t)
 		t = sup.spw.direct_until - now;	/* the pool refilled then */
-	if (sup.spw.fd != -1 && sup.spw.asked > 0 && sup_silence_due() - now < t)
-		t = sup_silence_due() - now;	/* a silent spawner */
+	if (sup.spw.fd != -1 && sup.spw.owed_len > 0 &&
+	    sup_silence_due() - now < t)
+		t = sup_silence_due() - now;	/* a slow spawner */
 	if (due >= 0 && due < t)
 		t = due;	/* the stats line */
 	if (beat < t)

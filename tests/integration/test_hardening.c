@@ -1611,16 +1611,22 @@ must_stop_spawner(struct cst_daemon *d, const char *attack, const char *line)
 	assert_int_equal(cst_log_count(d, "spawner: killed by"), 0);
 }
 
+/* must_stop_spawner for a lie that a record checked on its own cannot
+ * show: no pid of it is taken for a stranger's. */
+static void
+must_stop_liar(struct cst_daemon *d, const char *attack, const char *line)
+{
+	must_stop_spawner(d, attack, line);
+	assert_int_equal(cst_log_count(d, "is not a session of ours"), 0);
+	assert_true(cst_alive(d));
+}
+
 /* A spawner that names itself as a session is no spawner of ours. */
 static void
 test_spawner_names_itself(void **state)
 {
-	struct cst_daemon *d = *state;
-
-	must_stop_spawner(d, "lie", "spawner: it named itself as a session: "
-	    "stopped, ");
-	assert_int_equal(cst_log_count(d, "is not a session of ours"), 0);
-	assert_true(cst_alive(d));
+	must_stop_liar(*state, "lie", "spawner: it named itself as a "
+	    "session: stopped, ");
 }
 
 /* Nor is one that names a session already booked (its own pidfd is a
@@ -1629,17 +1635,13 @@ test_spawner_names_itself(void **state)
 static void
 test_spawner_dups(void **state)
 {
-	struct cst_daemon *d = *state;
-
-	must_stop_spawner(d, "dups", "spawner: it named a session we have: "
+	must_stop_liar(*state, "dups", "spawner: it named a session we have: "
 	    "stopped");
-	assert_int_equal(cst_log_count(d, "is not a session of ours"), 0);
-	assert_true(cst_alive(d));
 }
 
 /*
  * A spawner that takes requests and answers none leaves no listener
- * unpolled: a second after its last word, sessions are forked on demand,
+ * unpolled: a second after the request, sessions are forked on demand,
  * with one line for the whole spell and no busy loop.
  */
 static void
@@ -1655,10 +1657,42 @@ test_spawner_silent(void **state)
 	fd = cst_must_connect("127.0.0.1", d->port);
 	cst_roundtrip(fd, "nobody pooled");
 	close(fd);
-	assert_int_equal(cst_log_wait(d, "spawner: no session made for 1000 "
-	    "ms; forking on demand", CST_WAIT_MS), 0);
+	assert_int_equal(cst_log_wait(d, "spawner: a session asked for 1000 "
+	    "ms ago is not made; forking on demand", CST_WAIT_MS), 0);
 	must_stay_calm(d, acc, spw, 1);
-	assert_int_equal(cst_log_count(d, "spawner: no session made"), 1);
+	assert_int_equal(cst_log_count(d, "spawner: a session asked for"), 1);
+}
+
+/*
+ * Nor does one that answers each request just in time to look alive
+ * (900 ms a session): twelve clients at once are all served within
+ * about a second, forked on demand once the oldest session asked for
+ * is a second late; at one pooled session each 900 ms the last would
+ * wait ten seconds.
+ */
+static void
+test_spawner_drip(void **state)
+{
+	struct cst_daemon *d = *state;
+	int fds[12];
+	int64_t t0, took;
+
+	spawner_attack(d, "drip");
+	(void)cst_must_acceptor(d);
+	t0 = cst_now_ms();
+	for (size_t i = 0; i < 12; i++)
+		fds[i] = cst_must_connect(i % 2 ? "::1" : "127.0.0.1",
+		    d->port);
+	for (size_t i = 0; i < 12; i++) {
+		cst_roundtrip(fds[i], "late");
+		close(fds[i]);
+	}
+	took = cst_now_ms() - t0;
+	print_message("twelve clients served in %lld ms\n", (long long)took);
+	assert_true(took < 4000);
+	assert_int_equal(cst_log_wait(d, "spawner: a session asked for 1000 "
+	    "ms ago is not made; forking on demand", CST_WAIT_MS), 0);
+	assert_true(cst_alive(d));
 }
 
 /* Nor is one that sends a session nobody asked for; clients are served
@@ -1981,6 +2015,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spawner_dups, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_spawner_silent, cst_setup,
+		    cst_teardown),
+		cmocka_unit_test_setup_teardown(test_spawner_drip, cst_setup,
 		    cst_teardown),
 		cmocka_unit_test_setup_teardown(test_spawner_names_itself, cst_setup,
 		    cst_teardown),
