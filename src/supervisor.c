@@ -828,7 +828,8 @@ sup_spawner(int64_t now)
 			return;
 		}
 		sup_owed_paid();
-		if (sup.spw.owed_len == 0 || now < sup_silence_due())
+		if (sup.spw.owed_len == 0 || now <
+		    sup.spw.owed[sup.spw.owed_first].at + SUP_DIRECT_MS)
 			sup.spw.silent = 0;	/* caught up */
 		if (b.pid == 0) {
 			sup_spawner_failed(b.err, now);
