@@ -744,13 +744,20 @@ sup_spawner_owed(int64_t now)
 	}
 }
 
-/* When a spawner owing sessions is too slow: SUP_DIRECT_MS after the
- * oldest request it has not answered in full, and not before the
- * on-demand second is over.  Only while it owes (owed_len > 0). */
+/* When the oldest request not answered in full is a second late.  Only
+ * while the spawner owes (owed_len > 0). */
+static int64_t
+sup_owed_late(void)
+{
+	return sup.spw.owed[sup.spw.owed_first].at + SUP_DIRECT_MS;
+}
+
+/* When a spawner owing sessions is too slow: that, and not before the
+ * on-demand second is over. */
 static int64_t
 sup_silence_due(void)
 {
-	int64_t due = sup.spw.owed[sup.spw.owed_first].at + SUP_DIRECT_MS;
+	int64_t due = sup_owed_late();
 
 	return due > sup.spw.direct_until ? due : sup.spw.direct_until;
 }
@@ -828,8 +835,7 @@ sup_spawner(int64_t now)
 			return;
 		}
 		sup_owed_paid();
-		if (sup.spw.owed_len == 0 || now <
-		    sup.spw.owed[sup.spw.owed_first].at + SUP_DIRECT_MS)
+		if (sup.spw.owed_len == 0 || now < sup_owed_late())
 			sup.spw.silent = 0;	/* caught up */
 		if (b.pid == 0) {
 			sup_spawner_failed(b.err, now);

@@ -1508,6 +1508,36 @@ test_spawner_lies(void **state)
 	assert_true(cst_alive(d));
 }
 
+/* n clients one after another, both families in turn, each served. */
+static void
+serve_in_turn(struct cst_daemon *d, int n, const char *what)
+{
+	int fd;
+
+	for (int i = 0; i < n; i++) {
+		fd = cst_must_connect(i % 2 ? "::1" : "127.0.0.1", d->port);
+		cst_roundtrip(fd, what);
+		close(fd);
+	}
+}
+
+/* n clients (128 at most) connected at once, both families in turn, then
+ * each served. */
+static void
+serve_at_once(struct cst_daemon *d, int n, const char *what)
+{
+	int fds[128];
+
+	assert_in_range(n, 1, 128);
+	for (int i = 0; i < n; i++)
+		fds[i] = cst_must_connect(i % 2 ? "::1" : "127.0.0.1",
+		    d->port);
+	for (int i = 0; i < n; i++) {
+		cst_roundtrip(fds[i], what);
+		close(fds[i]);
+	}
+}
+
 /*
  * 2.5 s of the acceptor and its spawner (their CPU must stay under a
  * fifth of a core: no busy loop between them), then three clients, each
@@ -1518,7 +1548,6 @@ must_stay_calm(struct cst_daemon *d, pid_t acc, pid_t spw, int served)
 {
 	const long hz = sysconf(_SC_CLK_TCK);
 	long long t0, used;
-	int fd;
 
 	t0 = cst_cpu_ticks(acc) + cst_cpu_ticks(spw);
 	cst_sleep_ms(2500);
@@ -1526,11 +1555,7 @@ must_stay_calm(struct cst_daemon *d, pid_t acc, pid_t spw, int served)
 	print_message("acceptor and spawner used %lld of %ld ticks\n", used,
 	    25 * hz / 10);
 	assert_true(used * 5 < 25 * hz / 10);
-	for (int i = 0; i < 3; i++) {
-		fd = cst_must_connect(i % 2 ? "::1" : "127.0.0.1", d->port);
-		cst_roundtrip(fd, "on demand");
-		close(fd);
-	}
+	serve_in_turn(d, 3, "on demand");
 	assert_int_equal(cst_log_wait_n(d, "close peer=", served + 3,
 	    CST_WAIT_MS), 0);
 	assert_int_equal(must_child_titled(acc, "caseserv: spawner"), spw);
@@ -1674,19 +1699,12 @@ static void
 test_spawner_drip(void **state)
 {
 	struct cst_daemon *d = *state;
-	int fds[12];
 	int64_t t0, took;
 
 	spawner_attack(d, "drip");
 	(void)cst_must_acceptor(d);
 	t0 = cst_now_ms();
-	for (size_t i = 0; i < 12; i++)
-		fds[i] = cst_must_connect(i % 2 ? "::1" : "127.0.0.1",
-		    d->port);
-	for (size_t i = 0; i < 12; i++) {
-		cst_roundtrip(fds[i], "late");
-		close(fds[i]);
-	}
+	serve_at_once(d, 12, "late");
 	took = cst_now_ms() - t0;
 	print_message("twelve clients served in %lld ms\n", (long long)took);
 	assert_true(took < 4000);
@@ -1704,15 +1722,10 @@ static void
 test_spawner_unasked(void **state)
 {
 	struct cst_daemon *d = *state;
-	int fd;
 
 	must_stop_spawner(d, "extra", "spawner: a session nobody asked for: "
 	    "stopped");
-	for (int i = 0; i < 3; i++) {
-		fd = cst_must_connect(i % 2 ? "::1" : "127.0.0.1", d->port);
-		cst_roundtrip(fd, "on demand");
-		close(fd);
-	}
+	serve_in_turn(d, 3, "on demand");
 	assert_int_equal(cst_log_wait_n(d, "close peer=", 4, CST_WAIT_MS), 0);
 	assert_int_equal(cst_log_count(d, "spawner: killed by"), 0);
 	assert_true(cst_alive(d));
@@ -1772,19 +1785,11 @@ static void
 test_pool_burst(void **state)
 {
 	struct cst_daemon *d = *state;
-	int fds[100];
 
 	cst_must_start_default(d, "max_clients_per_host = 0;\n");
 	(void)cst_must_acceptor(d);
-	for (int round = 0; round < 2; round++) {
-		for (int i = 0; i < 100; i++)
-			fds[i] = cst_must_connect(i % 2 ? "::1" : "127.0.0.1",
-			    d->port);
-		for (int i = 0; i < 100; i++) {
-			cst_roundtrip(fds[i], "burst");
-			close(fds[i]);
-		}
-	}
+	for (int round = 0; round < 2; round++)
+		serve_at_once(d, 100, "burst");
 	assert_int_equal(cst_log_wait_n(d, " reason=eof", 200, 2 * CST_WAIT_MS),
 	    0);
 	assert_int_equal(cst_log_count(d, "open peer="), 200);
